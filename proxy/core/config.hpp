@@ -1,0 +1,107 @@
+#pragma once
+// The configuration snapshot: plain values, immutable once loaded. A reload
+// builds a new snapshot and swaps a shared_ptr; nothing here knows TOML.
+#include <chrono>
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "proxy/core/secret.hpp"
+
+namespace sw {
+
+struct Endpoint {
+  std::string host;
+  std::uint16_t port = 0;
+  std::string to_string() const { return host + ":" + std::to_string(port); }
+  friend bool operator==(const Endpoint&, const Endpoint&) = default;
+};
+
+enum class Protocol { postgres, mysql };
+const char* protocol_name(Protocol p) noexcept;
+
+enum class TlsMode {
+  disabled,  // never offer TLS
+  allow,     // offer TLS, accept plain
+  require,   // refuse plain connections
+};
+
+struct TlsConfig {
+  TlsMode mode = TlsMode::disabled;
+  std::string cert_file;
+  std::string key_file;
+  std::string ca_file;  // server side: CA to verify the backend's certificate
+};
+
+enum class PoolMode { session, transaction, statement };
+const char* pool_mode_name(PoolMode m) noexcept;
+
+struct PoolConfig {
+  PoolMode mode = PoolMode::session;
+  std::uint32_t size = 20;  // seed 000: pool of 20
+  std::uint32_t min_idle = 0;
+  std::chrono::seconds server_idle_timeout{600};
+  std::chrono::milliseconds connect_timeout{5000};
+};
+
+struct ListenerConfig {
+  Endpoint listen;
+  Endpoint backend;
+  std::string default_database;  // when the client names none
+  TlsConfig client_tls;          // proxy as server, towards clients
+  TlsConfig server_tls;          // proxy as client, towards the backend
+  std::chrono::seconds read_timeout{0};   // 0 = none
+  std::chrono::seconds write_timeout{0};  // 0 = none
+};
+
+struct TenantConfig {
+  std::string name;
+  std::string default_profile = "allow_all";
+  std::optional<ListenerConfig> postgres;
+  std::optional<ListenerConfig> mysql;
+  PoolConfig pool;
+};
+
+struct UserConfig {
+  std::string name;
+  Secret password;        // plain password, or a SCRAM verifier ("SCRAM-SHA-256$...")
+  std::string profile;    // empty = the tenant's default profile
+  std::string backend_user;  // empty = same as name
+  Secret backend_password;   // empty = same as password (when it is plain)
+  std::vector<std::string> tenants;  // empty = every tenant
+};
+
+enum class LogFormat { text, json };
+
+struct ServerConfig {
+  std::uint32_t workers = 0;  // 0 = one per core
+  std::string log_level = "info";
+  LogFormat log_format = LogFormat::text;
+  std::chrono::seconds shutdown_grace{10};
+  std::uint32_t max_client_connections = 10000;
+  std::uint32_t max_message_bytes = 64u << 20;
+  std::chrono::milliseconds client_auth_timeout{10000};
+  std::chrono::seconds client_idle_timeout{0};  // 0 = none
+};
+
+struct AdminConfig {
+  bool enabled = true;
+  Endpoint listen{"127.0.0.1", 8000};
+  std::vector<Secret> tokens;
+};
+
+struct Config {
+  ServerConfig server;
+  AdminConfig admin;
+  std::vector<TenantConfig> tenants;
+  std::vector<UserConfig> users;
+
+  const UserConfig* find_user(std::string_view name) const;
+  const TenantConfig* find_tenant(std::string_view name) const;
+};
+
+using ConfigPtr = std::shared_ptr<const Config>;
+
+}  // namespace sw

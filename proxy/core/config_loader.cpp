@@ -1,0 +1,485 @@
+#include "proxy/core/config_loader.hpp"
+
+#include <charconv>
+#include <fstream>
+#include <initializer_list>
+#include <map>
+#include <set>
+#include <sstream>
+
+#include <fmt/format.h>
+#include <nlohmann/json.hpp>
+#include <toml++/toml.h>
+
+namespace sw {
+
+std::string ConfigIssue::to_string(std::string_view file) const {
+  if (line > 0) return fmt::format("{}:{}: {}: {}", file, line, path, message);
+  return fmt::format("{}: {}: {}", file, path, message);
+}
+
+std::optional<Endpoint> parse_endpoint(std::string_view text) {
+  auto colon = text.rfind(':');
+  if (colon == std::string_view::npos || colon == 0) return std::nullopt;
+  std::string_view host = text.substr(0, colon);
+  std::string_view port_text = text.substr(colon + 1);
+  if (host.size() > 2 && host.front() == '[' && host.back() == ']') host = host.substr(1, host.size() - 2);
+  unsigned port = 0;
+  auto [ptr, ec] = std::from_chars(port_text.data(), port_text.data() + port_text.size(), port);
+  if (ec != std::errc{} || ptr != port_text.data() + port_text.size() || port == 0 || port > 65535)
+    return std::nullopt;
+  return Endpoint{std::string(host), static_cast<std::uint16_t>(port)};
+}
+
+namespace {
+
+// Reads typed values out of a toml table, recording every problem instead of
+// throwing, and flags keys nobody asked for.
+class TomlChecker {
+ public:
+  explicit TomlChecker(std::vector<ConfigIssue>& issues) : issues_(issues) {}
+
+  void issue(const std::string& path, const toml::node* node, std::string message) {
+    std::uint32_t line = node ? node->source().begin.line : 0;
+    issues_.push_back({path, line, std::move(message)});
+  }
+
+  void unknown_keys(const toml::table& table, const std::string& path,
+                    std::initializer_list<std::string_view> allowed) {
+    for (const auto& [key, node] : table) {
+      bool known = false;
+      for (auto a : allowed) known = known || key.str() == a;
+      if (!known) issue(join(path, key.str()), &node, "unknown key");
+    }
+  }
+
+  static std::string join(const std::string& path, std::string_view key) {
+    return path.empty() ? std::string(key) : path + "." + std::string(key);
+  }
+
+  void read(const toml::table& t, std::string_view key, const std::string& path, std::string& out) {
+    const toml::node* n = t.get(key);
+    if (!n) return;
+    if (auto v = n->value<std::string>(); v && n->is_string()) {
+      out = *v;
+    } else {
+      issue(join(path, key), n, "expected a string");
+    }
+  }
+
+  void read(const toml::table& t, std::string_view key, const std::string& path, Secret& out) {
+    std::string value;
+    const toml::node* n = t.get(key);
+    if (!n) return;
+    if (!n->is_string()) {
+      issue(join(path, key), n, "expected a string");  // value deliberately not echoed
+      return;
+    }
+    out = Secret(n->value<std::string>().value_or(""));
+  }
+
+  void read(const toml::table& t, std::string_view key, const std::string& path, bool& out) {
+    const toml::node* n = t.get(key);
+    if (!n) return;
+    if (!n->is_boolean()) {
+      issue(join(path, key), n, "expected true or false");
+      return;
+    }
+    out = *n->value<bool>();
+  }
+
+  template <class Int>
+  void read_int(const toml::table& t, std::string_view key, const std::string& path, Int& out,
+                std::int64_t min, std::int64_t max) {
+    const toml::node* n = t.get(key);
+    if (!n) return;
+    if (!n->is_integer()) {
+      issue(join(path, key), n, "expected an integer");
+      return;
+    }
+    std::int64_t v = *n->value<std::int64_t>();
+    if (v < min || v > max) {
+      issue(join(path, key), n, fmt::format("must be between {} and {}", min, max));
+      return;
+    }
+    out = static_cast<Int>(v);
+  }
+
+  template <class Duration>
+  void read_duration(const toml::table& t, std::string_view key, const std::string& path,
+                     Duration& out, std::int64_t max) {
+    std::int64_t count = out.count();
+    read_int(t, key, path, count, 0, max);
+    out = Duration(count);
+  }
+
+  void read_endpoint(const toml::table& t, std::string_view key, const std::string& path,
+                     Endpoint& out) {
+    const toml::node* n = t.get(key);
+    if (!n) return;
+    if (!n->is_string()) {
+      issue(join(path, key), n, "expected \"host:port\"");
+      return;
+    }
+    auto ep = parse_endpoint(*n->value<std::string>());
+    if (!ep) {
+      issue(join(path, key), n, "expected \"host:port\" with a port between 1 and 65535");
+      return;
+    }
+    out = *ep;
+  }
+
+  void read_strings(const toml::table& t, std::string_view key, const std::string& path,
+                    std::vector<std::string>& out) {
+    const toml::node* n = t.get(key);
+    if (!n) return;
+    const toml::array* arr = n->as_array();
+    if (!arr) {
+      issue(join(path, key), n, "expected an array of strings");
+      return;
+    }
+    out.clear();
+    for (const auto& el : *arr) {
+      if (!el.is_string()) {
+        issue(join(path, key), &el, "expected an array of strings");
+        continue;
+      }
+      out.push_back(*el.value<std::string>());
+    }
+  }
+
+  const toml::table* table(const toml::table& t, std::string_view key, const std::string& path) {
+    const toml::node* n = t.get(key);
+    if (!n) return nullptr;
+    if (!n->is_table()) {
+      issue(join(path, key), n, "expected a table");
+      return nullptr;
+    }
+    return n->as_table();
+  }
+
+  // Arrays of tables ([[tenants]]) — returns each table with its path.
+  std::vector<std::pair<const toml::table*, std::string>> table_array(const toml::table& t,
+                                                                      std::string_view key) {
+    std::vector<std::pair<const toml::table*, std::string>> out;
+    const toml::node* n = t.get(key);
+    if (!n) return out;
+    const toml::array* arr = n->as_array();
+    if (!arr) {
+      issue(std::string(key), n, "expected an array of tables ([[" + std::string(key) + "]])");
+      return out;
+    }
+    std::size_t i = 0;
+    for (const auto& el : *arr) {
+      std::string path = fmt::format("{}[{}]", key, i++);
+      if (!el.is_table()) {
+        issue(path, &el, "expected a table");
+        continue;
+      }
+      out.emplace_back(el.as_table(), path);
+    }
+    return out;
+  }
+
+  void read_enum(const toml::table& t, std::string_view key, const std::string& path, auto& out,
+                 std::initializer_list<std::pair<std::string_view, std::decay_t<decltype(out)>>> choices) {
+    const toml::node* n = t.get(key);
+    if (!n) return;
+    std::string names;
+    for (const auto& c : choices) names += (names.empty() ? "" : ", ") + std::string(c.first);
+    if (!n->is_string()) {
+      issue(join(path, key), n, "expected one of: " + names);
+      return;
+    }
+    std::string v = *n->value<std::string>();
+    for (const auto& c : choices) {
+      if (c.first == v) {
+        out = c.second;
+        return;
+      }
+    }
+    issue(join(path, key), n, fmt::format("\"{}\" is not one of: {}", v, names));
+  }
+
+ private:
+  std::vector<ConfigIssue>& issues_;
+};
+
+void read_pool(TomlChecker& c, const toml::table& t, const std::string& path, PoolConfig& pool) {
+  c.unknown_keys(t, path, {"mode", "size", "min_idle", "server_idle_timeout_seconds", "connect_timeout_ms"});
+  c.read_enum(t, "mode", path, pool.mode,
+              {{"session", PoolMode::session},
+               {"transaction", PoolMode::transaction},
+               {"statement", PoolMode::statement}});
+  c.read_int(t, "size", path, pool.size, 1, 100000);
+  c.read_int(t, "min_idle", path, pool.min_idle, 0, 100000);
+  c.read_duration(t, "server_idle_timeout_seconds", path, pool.server_idle_timeout, 86400 * 365);
+  c.read_duration(t, "connect_timeout_ms", path, pool.connect_timeout, 3600 * 1000);
+  if (pool.min_idle > pool.size) c.issue(path + ".min_idle", t.get("min_idle"), "must not exceed size");
+}
+
+void read_tls(TomlChecker& c, const toml::table& t, const std::string& path, TlsConfig& tls,
+              bool is_client_side) {
+  c.unknown_keys(t, path, {"mode", "cert_file", "key_file", "ca_file"});
+  c.read_enum(t, "mode", path, tls.mode,
+              {{"disabled", TlsMode::disabled}, {"allow", TlsMode::allow}, {"require", TlsMode::require}});
+  c.read(t, "cert_file", path, tls.cert_file);
+  c.read(t, "key_file", path, tls.key_file);
+  c.read(t, "ca_file", path, tls.ca_file);
+  if (is_client_side && tls.mode != TlsMode::disabled && (tls.cert_file.empty() || tls.key_file.empty()))
+    c.issue(path, &t, "cert_file and key_file are required when TLS is offered to clients");
+}
+
+ListenerConfig read_listener(TomlChecker& c, const toml::table& t, const std::string& path) {
+  ListenerConfig l;
+  c.unknown_keys(t, path, {"listen", "backend", "default_database", "client_tls", "server_tls",
+                           "read_timeout_seconds", "write_timeout_seconds"});
+  c.read_endpoint(t, "listen", path, l.listen);
+  c.read_endpoint(t, "backend", path, l.backend);
+  if (!t.get("listen")) c.issue(path + ".listen", &t, "missing listen address");
+  if (!t.get("backend")) c.issue(path + ".backend", &t, "missing backend");
+  c.read(t, "default_database", path, l.default_database);
+  c.read_duration(t, "read_timeout_seconds", path, l.read_timeout, 86400);
+  c.read_duration(t, "write_timeout_seconds", path, l.write_timeout, 86400);
+  if (auto* tls = c.table(t, "client_tls", path)) read_tls(c, *tls, path + ".client_tls", l.client_tls, true);
+  if (auto* tls = c.table(t, "server_tls", path)) read_tls(c, *tls, path + ".server_tls", l.server_tls, false);
+  return l;
+}
+
+}  // namespace
+
+void validate_config(const Config& config, std::vector<ConfigIssue>& issues) {
+  std::map<std::uint16_t, std::string> ports;
+  auto claim = [&](const Endpoint& ep, const std::string& path) {
+    if (ep.port == 0) return;
+    auto [it, inserted] = ports.emplace(ep.port, path);
+    if (!inserted) issues.push_back({path, 0, fmt::format("port {} is already used by {}", ep.port, it->second)});
+  };
+  if (config.admin.enabled) claim(config.admin.listen, "admin.listen");
+  std::set<std::string> tenant_names;
+  for (std::size_t i = 0; i < config.tenants.size(); ++i) {
+    const auto& t = config.tenants[i];
+    std::string path = fmt::format("tenants[{}]", i);
+    if (t.name.empty()) issues.push_back({path + ".name", 0, "missing tenant name"});
+    if (!tenant_names.insert(t.name).second)
+      issues.push_back({path + ".name", 0, fmt::format("duplicate tenant name \"{}\"", t.name)});
+    if (!t.postgres && !t.mysql)
+      issues.push_back({path, 0, "a tenant needs a [postgres] or [mysql] listener with a backend"});
+    if (t.postgres) claim(t.postgres->listen, path + ".postgres.listen");
+    if (t.mysql) claim(t.mysql->listen, path + ".mysql.listen");
+  }
+  if (config.tenants.empty()) issues.push_back({"tenants", 0, "at least one tenant is required"});
+  std::set<std::string> user_names;
+  for (std::size_t i = 0; i < config.users.size(); ++i) {
+    const auto& u = config.users[i];
+    std::string path = fmt::format("users[{}]", i);
+    if (u.name.empty()) issues.push_back({path + ".name", 0, "missing user name"});
+    if (!user_names.insert(u.name).second)
+      issues.push_back({path + ".name", 0, fmt::format("duplicate user \"{}\"", u.name)});
+    for (const auto& tn : u.tenants)
+      if (!tenant_names.count(tn)) issues.push_back({path + ".tenants", 0, fmt::format("unknown tenant \"{}\"", tn)});
+  }
+}
+
+ConfigLoad load_toml_config_text(std::string_view text, std::string_view source_name) {
+  ConfigLoad out;
+  toml::table root;
+  try {
+    // toml++ as packaged reports syntax errors by exception; config loading
+    // is outside the data path, so it is caught right here.
+    root = toml::parse(text, source_name);
+  } catch (const toml::parse_error& err) {
+    out.issues.push_back({"(syntax)", err.source().begin.line, std::string(err.description())});
+    return out;
+  }
+  TomlChecker c(out.issues);
+  Config& cfg = out.config;
+  c.unknown_keys(root, "", {"server", "admin", "pool", "tenants", "users"});
+
+  if (auto* s = c.table(root, "server", "")) {
+    c.unknown_keys(*s, "server", {"workers", "log_level", "log_format", "shutdown_grace_seconds",
+                                  "max_client_connections", "max_message_bytes",
+                                  "client_auth_timeout_ms", "client_idle_timeout_seconds"});
+    c.read_int(*s, "workers", "server", cfg.server.workers, 0, 1024);
+    c.read_enum(*s, "log_level", "server", cfg.server.log_level,
+                {{"trace", "trace"}, {"debug", "debug"}, {"info", "info"}, {"warn", "warn"},
+                 {"error", "error"}, {"critical", "critical"}, {"off", "off"}});
+    c.read_enum(*s, "log_format", "server", cfg.server.log_format,
+                {{"text", LogFormat::text}, {"json", LogFormat::json}});
+    c.read_duration(*s, "shutdown_grace_seconds", "server", cfg.server.shutdown_grace, 3600);
+    c.read_int(*s, "max_client_connections", "server", cfg.server.max_client_connections, 1, 10000000);
+    c.read_int(*s, "max_message_bytes", "server", cfg.server.max_message_bytes, 1024, 1 << 30);
+    c.read_duration(*s, "client_auth_timeout_ms", "server", cfg.server.client_auth_timeout, 3600 * 1000);
+    c.read_duration(*s, "client_idle_timeout_seconds", "server", cfg.server.client_idle_timeout, 86400 * 365);
+  }
+
+  if (auto* a = c.table(root, "admin", "")) {
+    c.unknown_keys(*a, "admin", {"enabled", "listen", "tokens"});
+    c.read(*a, "enabled", "admin", cfg.admin.enabled);
+    c.read_endpoint(*a, "listen", "admin", cfg.admin.listen);
+    std::vector<std::string> tokens;
+    c.read_strings(*a, "tokens", "admin", tokens);
+    for (auto& tok : tokens) cfg.admin.tokens.emplace_back(std::move(tok));
+  }
+
+  PoolConfig default_pool;
+  if (auto* p = c.table(root, "pool", "")) read_pool(c, *p, "pool", default_pool);
+
+  for (auto& [t, path] : c.table_array(root, "tenants")) {
+    TenantConfig tenant;
+    tenant.pool = default_pool;
+    c.unknown_keys(*t, path, {"name", "default_profile", "postgres", "mysql", "pool"});
+    c.read(*t, "name", path, tenant.name);
+    c.read(*t, "default_profile", path, tenant.default_profile);
+    if (auto* p = c.table(*t, "pool", path)) read_pool(c, *p, path + ".pool", tenant.pool);
+    if (auto* l = c.table(*t, "postgres", path)) tenant.postgres = read_listener(c, *l, path + ".postgres");
+    if (auto* l = c.table(*t, "mysql", path)) tenant.mysql = read_listener(c, *l, path + ".mysql");
+    cfg.tenants.push_back(std::move(tenant));
+  }
+
+  for (auto& [u, path] : c.table_array(root, "users")) {
+    UserConfig user;
+    c.unknown_keys(*u, path, {"name", "password", "profile", "backend_user", "backend_password", "tenants"});
+    c.read(*u, "name", path, user.name);
+    c.read(*u, "password", path, user.password);
+    c.read(*u, "profile", path, user.profile);
+    c.read(*u, "backend_user", path, user.backend_user);
+    c.read(*u, "backend_password", path, user.backend_password);
+    c.read_strings(*u, "tenants", path, user.tenants);
+    if (!u->get("password")) c.issue(path + ".password", u, "missing password");
+    cfg.users.push_back(std::move(user));
+  }
+
+  validate_config(cfg, out.issues);
+  return out;
+}
+
+namespace {
+std::optional<std::string> read_file(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return std::nullopt;
+  std::ostringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+
+// The seed's single MySQL backend as a one-tenant, one-user snapshot. The
+// seed's user is the AI tool user, so the seed's whitelist profile applies.
+Config single_mysql_tenant(const Endpoint& listen, const Endpoint& backend, const std::string& user,
+                           const std::string& password, const std::string& database,
+                           std::uint32_t pool_size) {
+  Config cfg;
+  TenantConfig tenant;
+  tenant.name = "default";
+  tenant.default_profile = "exo_ai";
+  tenant.pool.size = pool_size;
+  ListenerConfig l;
+  l.listen = listen;
+  l.backend = backend;
+  l.default_database = database;
+  tenant.mysql = l;
+  cfg.tenants.push_back(std::move(tenant));
+  UserConfig u;
+  u.name = user;
+  u.password = Secret(password);
+  cfg.users.push_back(std::move(u));
+  return cfg;
+}
+}  // namespace
+
+ConfigLoad load_toml_config_file(const std::string& path) {
+  auto text = read_file(path);
+  if (!text) {
+    ConfigLoad out;
+    out.issues.push_back({"(file)", 0, "cannot read " + path});
+    return out;
+  }
+  return load_toml_config_text(*text, path);
+}
+
+ConfigLoad load_db_config_json_text(std::string_view text, const Endpoint& listen) {
+  ConfigLoad out;
+  nlohmann::json j = nlohmann::json::parse(text, nullptr, /*allow_exceptions=*/false);
+  if (j.is_discarded() || !j.is_object()) {
+    out.issues.push_back({"(syntax)", 0, "not a JSON object"});
+    return out;
+  }
+  static const std::set<std::string> known = {"host", "port", "user", "password", "database", "charset",
+                                              "max_connections", "connection_timeout", "read_timeout",
+                                              "write_timeout"};
+  for (auto it = j.begin(); it != j.end(); ++it)
+    if (!known.count(it.key())) out.issues.push_back({it.key(), 0, "unknown key"});
+  auto str = [&](const char* key, std::string def) {
+    if (!j.contains(key)) return def;
+    if (!j[key].is_string()) {
+      out.issues.push_back({key, 0, "expected a string"});
+      return def;
+    }
+    return j[key].get<std::string>();
+  };
+  auto num = [&](const char* key, std::int64_t def, std::int64_t min, std::int64_t max) {
+    if (!j.contains(key)) return def;
+    if (!j[key].is_number_integer()) {
+      out.issues.push_back({key, 0, "expected an integer"});
+      return def;
+    }
+    std::int64_t v = j[key].get<std::int64_t>();
+    if (v < min || v > max) {
+      out.issues.push_back({key, 0, fmt::format("must be between {} and {}", min, max)});
+      return def;
+    }
+    return v;
+  };
+  Endpoint backend{str("host", "localhost"), static_cast<std::uint16_t>(num("port", 3306, 1, 65535))};
+  std::string charset = str("charset", "utf8mb4");
+  auto pool_size = static_cast<std::uint32_t>(num("max_connections", 20, 1, 100000));
+  out.config = single_mysql_tenant(listen, backend, str("user", ""), str("password", ""),
+                                   str("database", ""), pool_size);
+  auto& l = *out.config.tenants[0].mysql;
+  out.config.tenants[0].pool.connect_timeout =
+      std::chrono::seconds(num("connection_timeout", 30, 1, 3600));
+  l.read_timeout = std::chrono::seconds(num("read_timeout", 60, 0, 86400));
+  l.write_timeout = std::chrono::seconds(num("write_timeout", 60, 0, 86400));
+  if (out.config.users[0].name.empty()) out.issues.push_back({"user", 0, "missing user"});
+  validate_config(out.config, out.issues);
+  return out;
+}
+
+ConfigLoad load_db_config_json_file(const std::string& path, const Endpoint& listen) {
+  auto text = read_file(path);
+  if (!text) {
+    ConfigLoad out;
+    out.issues.push_back({"(file)", 0, "cannot read " + path});
+    return out;
+  }
+  return load_db_config_json_text(*text, listen);
+}
+
+ConfigLoad load_mariadb_env(EnvLookup getenv_fn, const Endpoint& listen) {
+  ConfigLoad out;
+  auto env = [&](const char* key, const char* def) {
+    const char* v = getenv_fn(key);
+    return std::string(v ? v : def);
+  };
+  auto env_num = [&](const char* key, unsigned def, unsigned min, unsigned max) {
+    std::string v = env(key, "");
+    if (v.empty()) return def;
+    unsigned n = 0;
+    auto [ptr, ec] = std::from_chars(v.data(), v.data() + v.size(), n);
+    if (ec != std::errc{} || ptr != v.data() + v.size() || n < min || n > max) {
+      out.issues.push_back({key, 0, fmt::format("expected an integer between {} and {}", min, max)});
+      return def;
+    }
+    return n;
+  };
+  Endpoint backend{env("MARIADB_HOST", "localhost"),
+                   static_cast<std::uint16_t>(env_num("MARIADB_PORT", 3306, 1, 65535))};
+  out.config = single_mysql_tenant(listen, backend, env("MARIADB_USER", ""), env("MARIADB_PASSWORD", ""),
+                                   env("MARIADB_DATABASE", ""),
+                                   env_num("MARIADB_MAX_CONNECTIONS", 20, 1, 100000));
+  if (out.config.users[0].name.empty()) out.issues.push_back({"MARIADB_USER", 0, "missing user"});
+  validate_config(out.config, out.issues);
+  return out;
+}
+
+}  // namespace sw

@@ -1,0 +1,191 @@
+#include "proxy/core/config_loader.hpp"
+
+#include <map>
+#include <string>
+
+#include <fmt/format.h>
+#include <gtest/gtest.h>
+
+namespace sw {
+namespace {
+
+constexpr const char* kValid = R"(
+[server]
+workers = 2
+log_level = "debug"
+
+[admin]
+listen = "127.0.0.1:8000"
+tokens = ["t0ken"]
+
+[pool]
+size = 10
+
+[[tenants]]
+name = "default"
+default_profile = "read_only"
+[tenants.postgres]
+listen = "127.0.0.1:6432"
+backend = "127.0.0.1:15432"
+[tenants.mysql]
+listen = "127.0.0.1:6033"
+backend = "127.0.0.1:13306"
+[tenants.mysql.client_tls]
+mode = "allow"
+cert_file = "c.pem"
+key_file = "k.pem"
+
+[[users]]
+name = "app"
+password = "s3cret"
+profile = "allow_all"
+)";
+
+// True when some issue has this path and mentions `needle`.
+bool has_issue(const ConfigLoad& load, const std::string& path, const std::string& needle) {
+  for (const auto& i : load.issues)
+    if (i.path == path && i.message.find(needle) != std::string::npos) return true;
+  return false;
+}
+
+std::string dump(const ConfigLoad& load) {
+  std::string s;
+  for (const auto& i : load.issues) s += i.to_string("t.toml") + "\n";
+  return s;
+}
+
+TEST(TomlConfig, ValidFileLoads) {
+  auto load = load_toml_config_text(kValid, "t.toml");
+  ASSERT_TRUE(load.ok()) << dump(load);
+  const Config& c = load.config;
+  EXPECT_EQ(c.server.workers, 2u);
+  EXPECT_EQ(c.server.log_level, "debug");
+  ASSERT_EQ(c.tenants.size(), 1u);
+  EXPECT_EQ(c.tenants[0].pool.size, 10u);  // inherited from [pool]
+  EXPECT_EQ(c.tenants[0].default_profile, "read_only");
+  ASSERT_TRUE(c.tenants[0].postgres.has_value());
+  EXPECT_EQ(c.tenants[0].postgres->backend, (Endpoint{"127.0.0.1", 15432}));
+  EXPECT_EQ(c.tenants[0].mysql->client_tls.mode, TlsMode::allow);
+  ASSERT_NE(c.find_user("app"), nullptr);
+  EXPECT_EQ(c.find_user("app")->password.reveal(), "s3cret");
+}
+
+TEST(TomlConfig, ExampleFileIsValid) {
+  auto load = load_toml_config_file(std::string(SQLWARDEN_SOURCE_DIR) + "/config/sqlwarden.example.toml");
+  EXPECT_TRUE(load.ok()) << dump(load);
+}
+
+TEST(TomlConfig, SyntaxErrorHasLine) {
+  auto load = load_toml_config_text("[server]\nworkers = = 3\n", "t.toml");
+  ASSERT_FALSE(load.ok());
+  EXPECT_EQ(load.issues[0].line, 2u);
+}
+
+TEST(TomlConfig, UnknownKeyReportedWithPathAndLine) {
+  std::string text = std::string(kValid) + "\n[server2]\nx = 1\n";
+  auto load = load_toml_config_text(text, "t.toml");
+  EXPECT_TRUE(has_issue(load, "server2", "unknown key")) << dump(load);
+  std::string nested = std::string(kValid);
+  nested.replace(nested.find("workers = 2"), 11, "workrs = 2");
+  load = load_toml_config_text(nested, "t.toml");
+  ASSERT_TRUE(has_issue(load, "server.workrs", "unknown key")) << dump(load);
+  EXPECT_EQ(load.issues[0].line, 3u);
+}
+
+TEST(TomlConfig, WrongTypes) {
+  std::string text = kValid;
+  text.replace(text.find("workers = 2"), 11, "workers = \"two\"");
+  text.replace(text.find("size = 10"), 9, "size = true");
+  auto load = load_toml_config_text(text, "t.toml");
+  EXPECT_TRUE(has_issue(load, "server.workers", "integer")) << dump(load);
+  EXPECT_TRUE(has_issue(load, "pool.size", "integer")) << dump(load);
+}
+
+TEST(TomlConfig, PortOutOfRange) {
+  std::string text = kValid;
+  text.replace(text.find("127.0.0.1:6432"), 14, "127.0.0.1:70000");
+  auto load = load_toml_config_text(text, "t.toml");
+  EXPECT_TRUE(has_issue(load, "tenants[0].postgres.listen", "port")) << dump(load);
+}
+
+TEST(TomlConfig, DuplicatePorts) {
+  std::string text = kValid;
+  text.replace(text.find("127.0.0.1:6033"), 14, "127.0.0.1:6432");
+  auto load = load_toml_config_text(text, "t.toml");
+  EXPECT_TRUE(has_issue(load, "tenants[0].mysql.listen", "already used")) << dump(load);
+}
+
+TEST(TomlConfig, MissingBackend) {
+  std::string text = kValid;
+  text.erase(text.find("backend = \"127.0.0.1:15432\""), 27);
+  auto load = load_toml_config_text(text, "t.toml");
+  EXPECT_TRUE(has_issue(load, "tenants[0].postgres.backend", "missing")) << dump(load);
+}
+
+TEST(TomlConfig, BadEnumAndUnknownTenantReference) {
+  std::string text = std::string(kValid) + "tenants = [\"nope\"]\n";
+  text.replace(text.find("log_level = \"debug\""), 19, "log_level = \"loud\"");
+  auto load = load_toml_config_text(text, "t.toml");
+  EXPECT_TRUE(has_issue(load, "server.log_level", "not one of")) << dump(load);
+  EXPECT_TRUE(has_issue(load, "users[0].tenants", "unknown tenant")) << dump(load);
+}
+
+TEST(TomlConfig, SecretsNeverInIssues) {
+  std::string text = kValid;
+  text.replace(text.find("password = \"s3cret\""), 19, "password = \"s3cret\"\npasword = \"s3cret\"");
+  auto load = load_toml_config_text(text, "t.toml");
+  ASSERT_FALSE(load.ok());
+  for (const auto& i : load.issues) EXPECT_EQ(i.to_string("t").find("s3cret"), std::string::npos);
+  EXPECT_EQ(fmt::format("{}", Secret("s3cret")), "********");
+}
+
+TEST(DbConfigJson, SeedFormatBecomesOneMysqlTenant) {
+  auto load = load_db_config_json_text(R"({
+    "host": "localhost", "port": 3306, "user": "exo_ai", "password": "pw",
+    "database": "exo_cluster", "charset": "utf8mb4", "max_connections": 20,
+    "connection_timeout": 30, "read_timeout": 60, "write_timeout": 60})",
+                                       Endpoint{"127.0.0.1", 6033});
+  ASSERT_TRUE(load.ok()) << dump(load);
+  const auto& t = load.config.tenants.at(0);
+  ASSERT_TRUE(t.mysql.has_value());
+  EXPECT_EQ(t.mysql->backend, (Endpoint{"localhost", 3306}));
+  EXPECT_EQ(t.mysql->default_database, "exo_cluster");
+  EXPECT_EQ(t.pool.size, 20u);
+  EXPECT_EQ(t.default_profile, "exo_ai");
+  EXPECT_EQ(load.config.users.at(0).name, "exo_ai");
+}
+
+TEST(DbConfigJson, RejectsBadValues) {
+  auto load = load_db_config_json_text(R"({"user":"u","port":99999,"colour":"red"})", Endpoint{"127.0.0.1", 6033});
+  EXPECT_TRUE(has_issue(load, "port", "between")) << dump(load);
+  EXPECT_TRUE(has_issue(load, "colour", "unknown key")) << dump(load);
+  EXPECT_FALSE(load_db_config_json_text("not json", Endpoint{"127.0.0.1", 6033}).ok());
+}
+
+TEST(MariadbEnv, ReadsSeedVariables) {
+  static std::map<std::string, std::string> env;
+  env = {{"MARIADB_HOST", "db"}, {"MARIADB_PORT", "3307"}, {"MARIADB_USER", "exo_ai"},
+         {"MARIADB_PASSWORD", "pw"}, {"MARIADB_DATABASE", "exo_cluster"}, {"MARIADB_MAX_CONNECTIONS", "5"}};
+  auto lookup = [](const char* k) -> const char* {
+    auto it = env.find(k);
+    return it == env.end() ? nullptr : it->second.c_str();
+  };
+  auto load = load_mariadb_env(lookup, Endpoint{"127.0.0.1", 6033});
+  ASSERT_TRUE(load.ok()) << dump(load);
+  EXPECT_EQ(load.config.tenants[0].mysql->backend, (Endpoint{"db", 3307}));
+  EXPECT_EQ(load.config.tenants[0].pool.size, 5u);
+  env["MARIADB_PORT"] = "x";
+  EXPECT_TRUE(has_issue(load_mariadb_env(lookup, Endpoint{"127.0.0.1", 6033}), "MARIADB_PORT", "integer"));
+}
+
+TEST(Endpoint, Parse) {
+  EXPECT_EQ(parse_endpoint("127.0.0.1:6432"), (Endpoint{"127.0.0.1", 6432}));
+  EXPECT_EQ(parse_endpoint("[::1]:5"), (Endpoint{"::1", 5}));
+  EXPECT_FALSE(parse_endpoint("127.0.0.1"));
+  EXPECT_FALSE(parse_endpoint("h:0"));
+  EXPECT_FALSE(parse_endpoint("h:65536"));
+  EXPECT_FALSE(parse_endpoint("h:12x"));
+}
+
+}  // namespace
+}  // namespace sw

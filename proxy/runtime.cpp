@@ -1,0 +1,94 @@
+#include "proxy/runtime.hpp"
+
+#include <csignal>
+#include <memory>
+#include <vector>
+
+#include <spdlog/spdlog.h>
+
+#include "proxy/mysql/session_handler.hpp"
+#include "proxy/net/connection_tracker.hpp"
+#include "proxy/net/listener.hpp"
+#include "proxy/net/worker_pool.hpp"
+#include "proxy/pg/session_handler.hpp"
+
+namespace sw {
+
+namespace {
+
+using ListenerList = std::vector<std::unique_ptr<net::Listener>>;
+
+// Opens `endpoint` once on every worker so the kernel balances accepts.
+bool open_on_all_workers(net::WorkerPool& workers, const Endpoint& endpoint,
+                         const net::SessionHandler& handler, net::ConnectionTracker& tracker,
+                         ListenerList& out) {
+  for (unsigned i = 0; i < workers.size(); ++i) {
+    auto listener = net::Listener::open(workers.context(i), endpoint, handler, tracker);
+    if (!listener) {
+      spdlog::critical("{}", listener.error().message);
+      return false;
+    }
+    out.push_back(std::move(*listener));
+  }
+  return true;
+}
+
+}  // namespace
+
+int run_proxy(ConfigPtr config) {
+  net::WorkerPool workers(config->server.workers);
+  net::ConnectionTracker tracker(config->server.max_client_connections);
+  ListenerList listeners;
+
+  for (const auto& tenant : config->tenants) {
+    if (tenant.postgres) {
+      if (!open_on_all_workers(workers, tenant.postgres->listen,
+                               pg::make_session_handler(tenant, *tenant.postgres), tracker, listeners))
+        return 1;
+      spdlog::info("tenant {}: postgres on {} -> {}", tenant.name, tenant.postgres->listen.to_string(),
+                   tenant.postgres->backend.to_string());
+    }
+    if (tenant.mysql) {
+      if (!open_on_all_workers(workers, tenant.mysql->listen,
+                               mysql::make_session_handler(tenant, *tenant.mysql), tracker, listeners))
+        return 1;
+      spdlog::info("tenant {}: mysql on {} -> {}", tenant.name, tenant.mysql->listen.to_string(),
+                   tenant.mysql->backend.to_string());
+    }
+  }
+
+  net::asio::io_context signal_ctx(1);
+  net::asio::signal_set signals(signal_ctx, SIGINT, SIGTERM);
+  int received = 0;
+  signals.async_wait([&](net::error_code ec, int sig) {
+    if (!ec) received = sig;
+  });
+  std::signal(SIGPIPE, SIG_IGN);
+
+  for (auto& l : listeners) l->start();
+  workers.start();
+  spdlog::info("sqlwarden ready: {} workers", workers.size());
+
+  signal_ctx.run();  // returns after the first signal
+  spdlog::info("signal {}: no new connections; draining {} for up to {}s", received, tracker.active(),
+               config->server.shutdown_grace.count());
+  tracker.start_draining();
+  for (auto& l : listeners) l->close();
+
+  // A second signal during the drain ends it at once.
+  signal_ctx.restart();
+  bool forced = false;
+  signals.async_wait([&](net::error_code ec, int) { forced = !ec; });
+  auto deadline = std::chrono::steady_clock::now() + config->server.shutdown_grace;
+  while (tracker.active() > 0 && !forced && std::chrono::steady_clock::now() < deadline)
+    signal_ctx.run_for(std::chrono::milliseconds(50));
+
+  if (tracker.active() > 0) spdlog::warn("closing {} connections still open", tracker.active());
+  workers.stop();
+  workers.join();
+  listeners.clear();
+  spdlog::info("sqlwarden stopped");
+  return 0;
+}
+
+}  // namespace sw

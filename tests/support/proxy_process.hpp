@@ -1,0 +1,46 @@
+#pragma once
+// A sqlwarden child process for one test: writes a TOML config pointing at
+// the fixture's servers (demo users, free ports), starts `sqlwarden run`,
+// waits until both ports accept, and stops it with SIGTERM on destruction.
+#include <sys/types.h>
+
+#include <cstdint>
+#include <string>
+
+namespace sw::test {
+
+struct ProxyOptions {
+  std::string extra_server_toml;  // appended inside [server]
+  std::string extra_toml;         // appended at the end of the file
+  std::string pg_tenant_toml;     // appended inside [tenants.postgres]
+  std::string my_tenant_toml;     // appended inside [tenants.mysql]
+  unsigned workers = 2;
+};
+
+class ProxyProcess {
+ public:
+  explicit ProxyProcess(const std::string& name, ProxyOptions options = {});
+  ~ProxyProcess();
+  ProxyProcess(const ProxyProcess&) = delete;
+  ProxyProcess& operator=(const ProxyProcess&) = delete;
+
+  bool running() const;
+  std::uint16_t pg_port() const { return pg_port_; }
+  std::uint16_t my_port() const { return my_port_; }
+  const std::string& dir() const { return dir_; }
+  std::string log() const;
+  // SIGTERM, then wait up to `seconds`; returns the exit code or -1.
+  int terminate(int seconds = 15);
+
+ private:
+  std::string dir_;
+  std::uint16_t pg_port_ = 0;
+  std::uint16_t my_port_ = 0;
+  std::uint16_t admin_port_ = 0;
+  pid_t pid_ = -1;
+};
+
+// True once something accepts TCP connections on 127.0.0.1:port.
+bool wait_for_port(std::uint16_t port, int timeout_ms);
+
+}  // namespace sw::test
