@@ -3,15 +3,15 @@
 #include <iostream>
 #include <memory>
 
-#include <CLI/CLI.hpp>
-#include <boost/version.hpp>
 #include <fmt/format.h>
-#include <nlohmann/json.hpp>
 #include <openssl/opensslv.h>
 #include <pg_query.h>
 #include <spdlog/version.h>
 #include <toml++/toml.h>
 #include <xxhash.h>
+#include <CLI/CLI.hpp>
+#include <boost/version.hpp>
+#include <nlohmann/json.hpp>
 
 #include "proxy/core/config_loader.hpp"
 #include "proxy/core/log.hpp"
@@ -31,10 +31,12 @@ int cmd_version() {
             << "  libpg_query (PostgreSQL " << PG_VERSION << " grammar)\n"
             << "  xxhash " << XXH_versionNumber() << "\n"
             << "  fmt " << FMT_VERSION << "\n"
-            << "  spdlog " << SPDLOG_VER_MAJOR << "." << SPDLOG_VER_MINOR << "." << SPDLOG_VER_PATCH << "\n"
-            << "  toml++ " << TOML_LIB_MAJOR << "." << TOML_LIB_MINOR << "." << TOML_LIB_PATCH << "\n"
-            << "  nlohmann_json " << NLOHMANN_JSON_VERSION_MAJOR << "." << NLOHMANN_JSON_VERSION_MINOR
-            << "." << NLOHMANN_JSON_VERSION_PATCH << "\n";
+            << "  spdlog " << SPDLOG_VER_MAJOR << "." << SPDLOG_VER_MINOR << "." << SPDLOG_VER_PATCH
+            << "\n"
+            << "  toml++ " << TOML_LIB_MAJOR << "." << TOML_LIB_MINOR << "." << TOML_LIB_PATCH
+            << "\n"
+            << "  nlohmann_json " << NLOHMANN_JSON_VERSION_MAJOR << "."
+            << NLOHMANN_JSON_VERSION_MINOR << "." << NLOHMANN_JSON_VERSION_PATCH << "\n";
   return 0;
 }
 
@@ -46,13 +48,17 @@ int cmd_config_check(const std::string& file) {
     return 1;
   }
   const auto& cfg = load.config;
-  std::cout << fmt::format("{}: ok ({} tenant(s), {} user(s))\n", file, cfg.tenants.size(), cfg.users.size());
+  std::cout << fmt::format("{}: ok ({} tenant(s), {} user(s))\n", file, cfg.tenants.size(),
+                           cfg.users.size());
   return 0;
 }
 
-const char* env_lookup(const char* key) { return std::getenv(key); }
+const char* env_lookup(const char* key) {
+  return std::getenv(key);
+}
 
-int cmd_run(const std::string& config_file, const std::string& db_config, const std::string& listen) {
+int cmd_run(const std::string& config_file, const std::string& db_config,
+            const std::string& listen) {
   auto mysql_listen = sw::parse_endpoint(listen);
   if (!mysql_listen) {
     std::cerr << "--listen: expected host:port\n";
@@ -70,7 +76,8 @@ int cmd_run(const std::string& config_file, const std::string& db_config, const 
     load = sw::load_mariadb_env(&env_lookup, *mysql_listen);
     source = "environment";
   } else {
-    std::cerr << "run: give --config sqlwarden.toml, --db-config db_config.json, or MARIADB_* variables\n";
+    std::cerr << "run: give --config sqlwarden.toml, --db-config db_config.json, or MARIADB_* "
+                 "variables\n";
     return 2;
   }
   if (!load.ok()) {
@@ -95,7 +102,8 @@ int main(int argc, char** argv) {
   auto* cfg_opt = run->add_option("--config,-c", config_file, "sqlwarden.toml");
   run->add_option("--db-config", db_config, "seed-style db_config.json (single MySQL tenant)")
       ->excludes(cfg_opt);
-  run->add_option("--listen", listen, "MySQL listen address for --db-config / MARIADB_* (default 127.0.0.1:6033)");
+  run->add_option("--listen", listen,
+                  "MySQL listen address for --db-config / MARIADB_* (default 127.0.0.1:6033)");
 
   std::string check_file;
   auto* check = app.add_subcommand("config-check", "validate a configuration file");

@@ -1,11 +1,13 @@
 #include "proxy/runtime.hpp"
 
 #include <csignal>
+#include <functional>
 #include <memory>
 #include <vector>
 
 #include <spdlog/spdlog.h>
 
+#include "policy/gate_factory.hpp"
 #include "proxy/mysql/session_handler.hpp"
 #include "proxy/net/connection_tracker.hpp"
 #include "proxy/net/listener.hpp"
@@ -18,12 +20,14 @@ namespace {
 
 using ListenerList = std::vector<std::unique_ptr<net::Listener>>;
 
+using HandlerForWorker = std::function<net::SessionHandler(unsigned worker)>;
+
 // Opens `endpoint` once on every worker so the kernel balances accepts.
 bool open_on_all_workers(net::WorkerPool& workers, const Endpoint& endpoint,
-                         const net::SessionHandler& handler, net::ConnectionTracker& tracker,
+                         const HandlerForWorker& handler, net::ConnectionTracker& tracker,
                          ListenerList& out) {
   for (unsigned i = 0; i < workers.size(); ++i) {
-    auto listener = net::Listener::open(workers.context(i), endpoint, handler, tracker);
+    auto listener = net::Listener::open(workers.context(i), endpoint, handler(i), tracker);
     if (!listener) {
       spdlog::critical("{}", listener.error().message);
       return false;
@@ -39,18 +43,28 @@ int run_proxy(ConfigPtr config) {
   net::WorkerPool workers(config->server.workers);
   net::ConnectionTracker tracker(config->server.max_client_connections);
   ListenerList listeners;
+  std::vector<std::shared_ptr<policy::StatementGate>> gates;
+  for (unsigned i = 0; i < workers.size(); ++i) gates.push_back(policy::make_worker_gate(config));
 
   for (const auto& tenant : config->tenants) {
     if (tenant.postgres) {
-      if (!open_on_all_workers(workers, tenant.postgres->listen,
-                               pg::make_session_handler(tenant, *tenant.postgres), tracker, listeners))
+      if (!open_on_all_workers(
+              workers, tenant.postgres->listen,
+              [&](unsigned w) {
+                return pg::make_session_handler(config, tenant, *tenant.postgres, gates[w]);
+              },
+              tracker, listeners))
         return 1;
-      spdlog::info("tenant {}: postgres on {} -> {}", tenant.name, tenant.postgres->listen.to_string(),
-                   tenant.postgres->backend.to_string());
+      spdlog::info("tenant {}: postgres on {} -> {}", tenant.name,
+                   tenant.postgres->listen.to_string(), tenant.postgres->backend.to_string());
     }
     if (tenant.mysql) {
-      if (!open_on_all_workers(workers, tenant.mysql->listen,
-                               mysql::make_session_handler(tenant, *tenant.mysql), tracker, listeners))
+      if (!open_on_all_workers(
+              workers, tenant.mysql->listen,
+              [&](unsigned w) {
+                return mysql::make_session_handler(config, tenant, *tenant.mysql, gates[w]);
+              },
+              tracker, listeners))
         return 1;
       spdlog::info("tenant {}: mysql on {} -> {}", tenant.name, tenant.mysql->listen.to_string(),
                    tenant.mysql->backend.to_string());
@@ -70,8 +84,8 @@ int run_proxy(ConfigPtr config) {
   spdlog::info("sqlwarden ready: {} workers", workers.size());
 
   signal_ctx.run();  // returns after the first signal
-  spdlog::info("signal {}: no new connections; draining {} for up to {}s", received, tracker.active(),
-               config->server.shutdown_grace.count());
+  spdlog::info("signal {}: no new connections; draining {} for up to {}s", received,
+               tracker.active(), config->server.shutdown_grace.count());
   tracker.start_draining();
   for (auto& l : listeners) l->close();
 

@@ -54,7 +54,9 @@ std::optional<std::uint32_t> ByteReader::u32_le() {
   if (!v) return std::nullopt;
   return static_cast<std::uint32_t>(*v);
 }
-std::optional<std::uint64_t> ByteReader::u64_le() { return read_le<8>(data_, pos_); }
+std::optional<std::uint64_t> ByteReader::u64_le() {
+  return read_le<8>(data_, pos_);
+}
 
 std::optional<ByteSpan> ByteReader::bytes(std::size_t n) {
   if (remaining() < n) return std::nullopt;
@@ -85,20 +87,24 @@ void ByteWriter::u16_be(std::uint16_t v) {
   out_.push_back(static_cast<std::uint8_t>(v));
 }
 void ByteWriter::u32_be(std::uint32_t v) {
-  for (int shift = 24; shift >= 0; shift -= 8) out_.push_back(static_cast<std::uint8_t>(v >> shift));
+  for (int shift = 24; shift >= 0; shift -= 8)
+    out_.push_back(static_cast<std::uint8_t>(v >> shift));
 }
 void ByteWriter::u16_le(std::uint16_t v) {
   out_.push_back(static_cast<std::uint8_t>(v));
   out_.push_back(static_cast<std::uint8_t>(v >> 8));
 }
 void ByteWriter::u24_le(std::uint32_t v) {
-  for (int shift = 0; shift <= 16; shift += 8) out_.push_back(static_cast<std::uint8_t>(v >> shift));
+  for (int shift = 0; shift <= 16; shift += 8)
+    out_.push_back(static_cast<std::uint8_t>(v >> shift));
 }
 void ByteWriter::u32_le(std::uint32_t v) {
-  for (int shift = 0; shift <= 24; shift += 8) out_.push_back(static_cast<std::uint8_t>(v >> shift));
+  for (int shift = 0; shift <= 24; shift += 8)
+    out_.push_back(static_cast<std::uint8_t>(v >> shift));
 }
 void ByteWriter::u64_le(std::uint64_t v) {
-  for (int shift = 0; shift <= 56; shift += 8) out_.push_back(static_cast<std::uint8_t>(v >> shift));
+  for (int shift = 0; shift <= 56; shift += 8)
+    out_.push_back(static_cast<std::uint8_t>(v >> shift));
 }
 void ByteWriter::patch_u32_be(std::size_t at, std::uint32_t v) {
   for (int i = 0; i < 4; ++i) out_[at + i] = static_cast<std::uint8_t>(v >> (24 - 8 * i));

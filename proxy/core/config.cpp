@@ -8,9 +8,12 @@ const char* protocol_name(Protocol p) noexcept {
 
 const char* pool_mode_name(PoolMode m) noexcept {
   switch (m) {
-    case PoolMode::session: return "session";
-    case PoolMode::transaction: return "transaction";
-    case PoolMode::statement: return "statement";
+    case PoolMode::session:
+      return "session";
+    case PoolMode::transaction:
+      return "transaction";
+    case PoolMode::statement:
+      return "statement";
   }
   return "session";
 }

@@ -49,9 +49,9 @@ struct PoolConfig {
 struct ListenerConfig {
   Endpoint listen;
   Endpoint backend;
-  std::string default_database;  // when the client names none
-  TlsConfig client_tls;          // proxy as server, towards clients
-  TlsConfig server_tls;          // proxy as client, towards the backend
+  std::string default_database;           // when the client names none
+  TlsConfig client_tls;                   // proxy as server, towards clients
+  TlsConfig server_tls;                   // proxy as client, towards the backend
   std::chrono::seconds read_timeout{0};   // 0 = none
   std::chrono::seconds write_timeout{0};  // 0 = none
 };
@@ -66,10 +66,10 @@ struct TenantConfig {
 
 struct UserConfig {
   std::string name;
-  Secret password;        // plain password, or a SCRAM verifier ("SCRAM-SHA-256$...")
-  std::string profile;    // empty = the tenant's default profile
-  std::string backend_user;  // empty = same as name
-  Secret backend_password;   // empty = same as password (when it is plain)
+  Secret password;                   // plain password, or a SCRAM verifier ("SCRAM-SHA-256$...")
+  std::string profile;               // empty = the tenant's default profile
+  std::string backend_user;          // empty = same as name
+  Secret backend_password;           // empty = same as password (when it is plain)
   std::vector<std::string> tenants;  // empty = every tenant
 };
 

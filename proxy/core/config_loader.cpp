@@ -8,8 +8,8 @@
 #include <sstream>
 
 #include <fmt/format.h>
-#include <nlohmann/json.hpp>
 #include <toml++/toml.h>
+#include <nlohmann/json.hpp>
 
 namespace sw {
 
@@ -23,7 +23,8 @@ std::optional<Endpoint> parse_endpoint(std::string_view text) {
   if (colon == std::string_view::npos || colon == 0) return std::nullopt;
   std::string_view host = text.substr(0, colon);
   std::string_view port_text = text.substr(colon + 1);
-  if (host.size() > 2 && host.front() == '[' && host.back() == ']') host = host.substr(1, host.size() - 2);
+  if (host.size() > 2 && host.front() == '[' && host.back() == ']')
+    host = host.substr(1, host.size() - 2);
   unsigned port = 0;
   auto [ptr, ec] = std::from_chars(port_text.data(), port_text.data() + port_text.size(), port);
   if (ec != std::errc{} || ptr != port_text.data() + port_text.size() || port == 0 || port > 65535)
@@ -181,8 +182,9 @@ class TomlChecker {
     return out;
   }
 
-  void read_enum(const toml::table& t, std::string_view key, const std::string& path, auto& out,
-                 std::initializer_list<std::pair<std::string_view, std::decay_t<decltype(out)>>> choices) {
+  void read_enum(
+      const toml::table& t, std::string_view key, const std::string& path, auto& out,
+      std::initializer_list<std::pair<std::string_view, std::decay_t<decltype(out)>>> choices) {
     const toml::node* n = t.get(key);
     if (!n) return;
     std::string names;
@@ -206,7 +208,8 @@ class TomlChecker {
 };
 
 void read_pool(TomlChecker& c, const toml::table& t, const std::string& path, PoolConfig& pool) {
-  c.unknown_keys(t, path, {"mode", "size", "min_idle", "server_idle_timeout_seconds", "connect_timeout_ms"});
+  c.unknown_keys(t, path,
+                 {"mode", "size", "min_idle", "server_idle_timeout_seconds", "connect_timeout_ms"});
   c.read_enum(t, "mode", path, pool.mode,
               {{"session", PoolMode::session},
                {"transaction", PoolMode::transaction},
@@ -215,25 +218,29 @@ void read_pool(TomlChecker& c, const toml::table& t, const std::string& path, Po
   c.read_int(t, "min_idle", path, pool.min_idle, 0, 100000);
   c.read_duration(t, "server_idle_timeout_seconds", path, pool.server_idle_timeout, 86400 * 365);
   c.read_duration(t, "connect_timeout_ms", path, pool.connect_timeout, 3600 * 1000);
-  if (pool.min_idle > pool.size) c.issue(path + ".min_idle", t.get("min_idle"), "must not exceed size");
+  if (pool.min_idle > pool.size)
+    c.issue(path + ".min_idle", t.get("min_idle"), "must not exceed size");
 }
 
 void read_tls(TomlChecker& c, const toml::table& t, const std::string& path, TlsConfig& tls,
               bool is_client_side) {
   c.unknown_keys(t, path, {"mode", "cert_file", "key_file", "ca_file"});
-  c.read_enum(t, "mode", path, tls.mode,
-              {{"disabled", TlsMode::disabled}, {"allow", TlsMode::allow}, {"require", TlsMode::require}});
+  c.read_enum(
+      t, "mode", path, tls.mode,
+      {{"disabled", TlsMode::disabled}, {"allow", TlsMode::allow}, {"require", TlsMode::require}});
   c.read(t, "cert_file", path, tls.cert_file);
   c.read(t, "key_file", path, tls.key_file);
   c.read(t, "ca_file", path, tls.ca_file);
-  if (is_client_side && tls.mode != TlsMode::disabled && (tls.cert_file.empty() || tls.key_file.empty()))
+  if (is_client_side && tls.mode != TlsMode::disabled &&
+      (tls.cert_file.empty() || tls.key_file.empty()))
     c.issue(path, &t, "cert_file and key_file are required when TLS is offered to clients");
 }
 
 ListenerConfig read_listener(TomlChecker& c, const toml::table& t, const std::string& path) {
   ListenerConfig l;
-  c.unknown_keys(t, path, {"listen", "backend", "default_database", "client_tls", "server_tls",
-                           "read_timeout_seconds", "write_timeout_seconds"});
+  c.unknown_keys(t, path,
+                 {"listen", "backend", "default_database", "client_tls", "server_tls",
+                  "read_timeout_seconds", "write_timeout_seconds"});
   c.read_endpoint(t, "listen", path, l.listen);
   c.read_endpoint(t, "backend", path, l.backend);
   if (!t.get("listen")) c.issue(path + ".listen", &t, "missing listen address");
@@ -241,8 +248,10 @@ ListenerConfig read_listener(TomlChecker& c, const toml::table& t, const std::st
   c.read(t, "default_database", path, l.default_database);
   c.read_duration(t, "read_timeout_seconds", path, l.read_timeout, 86400);
   c.read_duration(t, "write_timeout_seconds", path, l.write_timeout, 86400);
-  if (auto* tls = c.table(t, "client_tls", path)) read_tls(c, *tls, path + ".client_tls", l.client_tls, true);
-  if (auto* tls = c.table(t, "server_tls", path)) read_tls(c, *tls, path + ".server_tls", l.server_tls, false);
+  if (auto* tls = c.table(t, "client_tls", path))
+    read_tls(c, *tls, path + ".client_tls", l.client_tls, true);
+  if (auto* tls = c.table(t, "server_tls", path))
+    read_tls(c, *tls, path + ".server_tls", l.server_tls, false);
   return l;
 }
 
@@ -253,7 +262,9 @@ void validate_config(const Config& config, std::vector<ConfigIssue>& issues) {
   auto claim = [&](const Endpoint& ep, const std::string& path) {
     if (ep.port == 0) return;
     auto [it, inserted] = ports.emplace(ep.port, path);
-    if (!inserted) issues.push_back({path, 0, fmt::format("port {} is already used by {}", ep.port, it->second)});
+    if (!inserted)
+      issues.push_back(
+          {path, 0, fmt::format("port {} is already used by {}", ep.port, it->second)});
   };
   if (config.admin.enabled) claim(config.admin.listen, "admin.listen");
   std::set<std::string> tenant_names;
@@ -277,7 +288,8 @@ void validate_config(const Config& config, std::vector<ConfigIssue>& issues) {
     if (!user_names.insert(u.name).second)
       issues.push_back({path + ".name", 0, fmt::format("duplicate user \"{}\"", u.name)});
     for (const auto& tn : u.tenants)
-      if (!tenant_names.count(tn)) issues.push_back({path + ".tenants", 0, fmt::format("unknown tenant \"{}\"", tn)});
+      if (!tenant_names.count(tn))
+        issues.push_back({path + ".tenants", 0, fmt::format("unknown tenant \"{}\"", tn)});
   }
 }
 
@@ -297,20 +309,29 @@ ConfigLoad load_toml_config_text(std::string_view text, std::string_view source_
   c.unknown_keys(root, "", {"server", "admin", "pool", "tenants", "users"});
 
   if (auto* s = c.table(root, "server", "")) {
-    c.unknown_keys(*s, "server", {"workers", "log_level", "log_format", "shutdown_grace_seconds",
-                                  "max_client_connections", "max_message_bytes",
-                                  "client_auth_timeout_ms", "client_idle_timeout_seconds"});
+    c.unknown_keys(
+        *s, "server",
+        {"workers", "log_level", "log_format", "shutdown_grace_seconds", "max_client_connections",
+         "max_message_bytes", "client_auth_timeout_ms", "client_idle_timeout_seconds"});
     c.read_int(*s, "workers", "server", cfg.server.workers, 0, 1024);
     c.read_enum(*s, "log_level", "server", cfg.server.log_level,
-                {{"trace", "trace"}, {"debug", "debug"}, {"info", "info"}, {"warn", "warn"},
-                 {"error", "error"}, {"critical", "critical"}, {"off", "off"}});
+                {{"trace", "trace"},
+                 {"debug", "debug"},
+                 {"info", "info"},
+                 {"warn", "warn"},
+                 {"error", "error"},
+                 {"critical", "critical"},
+                 {"off", "off"}});
     c.read_enum(*s, "log_format", "server", cfg.server.log_format,
                 {{"text", LogFormat::text}, {"json", LogFormat::json}});
     c.read_duration(*s, "shutdown_grace_seconds", "server", cfg.server.shutdown_grace, 3600);
-    c.read_int(*s, "max_client_connections", "server", cfg.server.max_client_connections, 1, 10000000);
+    c.read_int(*s, "max_client_connections", "server", cfg.server.max_client_connections, 1,
+               10000000);
     c.read_int(*s, "max_message_bytes", "server", cfg.server.max_message_bytes, 1024, 1 << 30);
-    c.read_duration(*s, "client_auth_timeout_ms", "server", cfg.server.client_auth_timeout, 3600 * 1000);
-    c.read_duration(*s, "client_idle_timeout_seconds", "server", cfg.server.client_idle_timeout, 86400 * 365);
+    c.read_duration(*s, "client_auth_timeout_ms", "server", cfg.server.client_auth_timeout,
+                    3600 * 1000);
+    c.read_duration(*s, "client_idle_timeout_seconds", "server", cfg.server.client_idle_timeout,
+                    86400 * 365);
   }
 
   if (auto* a = c.table(root, "admin", "")) {
@@ -332,14 +353,16 @@ ConfigLoad load_toml_config_text(std::string_view text, std::string_view source_
     c.read(*t, "name", path, tenant.name);
     c.read(*t, "default_profile", path, tenant.default_profile);
     if (auto* p = c.table(*t, "pool", path)) read_pool(c, *p, path + ".pool", tenant.pool);
-    if (auto* l = c.table(*t, "postgres", path)) tenant.postgres = read_listener(c, *l, path + ".postgres");
+    if (auto* l = c.table(*t, "postgres", path))
+      tenant.postgres = read_listener(c, *l, path + ".postgres");
     if (auto* l = c.table(*t, "mysql", path)) tenant.mysql = read_listener(c, *l, path + ".mysql");
     cfg.tenants.push_back(std::move(tenant));
   }
 
   for (auto& [u, path] : c.table_array(root, "users")) {
     UserConfig user;
-    c.unknown_keys(*u, path, {"name", "password", "profile", "backend_user", "backend_password", "tenants"});
+    c.unknown_keys(*u, path,
+                   {"name", "password", "profile", "backend_user", "backend_password", "tenants"});
     c.read(*u, "name", path, user.name);
     c.read(*u, "password", path, user.password);
     c.read(*u, "profile", path, user.profile);
@@ -404,8 +427,15 @@ ConfigLoad load_db_config_json_text(std::string_view text, const Endpoint& liste
     out.issues.push_back({"(syntax)", 0, "not a JSON object"});
     return out;
   }
-  static const std::set<std::string> known = {"host", "port", "user", "password", "database", "charset",
-                                              "max_connections", "connection_timeout", "read_timeout",
+  static const std::set<std::string> known = {"host",
+                                              "port",
+                                              "user",
+                                              "password",
+                                              "database",
+                                              "charset",
+                                              "max_connections",
+                                              "connection_timeout",
+                                              "read_timeout",
                                               "write_timeout"};
   for (auto it = j.begin(); it != j.end(); ++it)
     if (!known.count(it.key())) out.issues.push_back({it.key(), 0, "unknown key"});
@@ -430,7 +460,8 @@ ConfigLoad load_db_config_json_text(std::string_view text, const Endpoint& liste
     }
     return v;
   };
-  Endpoint backend{str("host", "localhost"), static_cast<std::uint16_t>(num("port", 3306, 1, 65535))};
+  Endpoint backend{str("host", "localhost"),
+                   static_cast<std::uint16_t>(num("port", 3306, 1, 65535))};
   std::string charset = str("charset", "utf8mb4");
   auto pool_size = static_cast<std::uint32_t>(num("max_connections", 20, 1, 100000));
   out.config = single_mysql_tenant(listen, backend, str("user", ""), str("password", ""),
@@ -467,15 +498,16 @@ ConfigLoad load_mariadb_env(EnvLookup getenv_fn, const Endpoint& listen) {
     unsigned n = 0;
     auto [ptr, ec] = std::from_chars(v.data(), v.data() + v.size(), n);
     if (ec != std::errc{} || ptr != v.data() + v.size() || n < min || n > max) {
-      out.issues.push_back({key, 0, fmt::format("expected an integer between {} and {}", min, max)});
+      out.issues.push_back(
+          {key, 0, fmt::format("expected an integer between {} and {}", min, max)});
       return def;
     }
     return n;
   };
   Endpoint backend{env("MARIADB_HOST", "localhost"),
                    static_cast<std::uint16_t>(env_num("MARIADB_PORT", 3306, 1, 65535))};
-  out.config = single_mysql_tenant(listen, backend, env("MARIADB_USER", ""), env("MARIADB_PASSWORD", ""),
-                                   env("MARIADB_DATABASE", ""),
+  out.config = single_mysql_tenant(listen, backend, env("MARIADB_USER", ""),
+                                   env("MARIADB_PASSWORD", ""), env("MARIADB_DATABASE", ""),
                                    env_num("MARIADB_MAX_CONNECTIONS", 20, 1, 100000));
   if (out.config.users[0].name.empty()) out.issues.push_back({"MARIADB_USER", 0, "missing user"});
   validate_config(out.config, out.issues);

@@ -12,7 +12,7 @@
 namespace sw {
 
 struct ConfigIssue {
-  std::string path;  // e.g. "tenants[0].postgres.listen"
+  std::string path;        // e.g. "tenants[0].postgres.listen"
   std::uint32_t line = 0;  // 0 when unknown
   std::string message;
   std::string to_string(std::string_view file) const;

@@ -10,8 +10,7 @@ bool init_logging(std::string_view level, LogFormat format) {
   if (lvl == spdlog::level::off && level != "off") return false;
   auto logger = spdlog::stderr_color_mt("sqlwarden");
   if (format == LogFormat::json) {
-    logger->set_pattern(
-        R"({"ts":"%Y-%m-%dT%H:%M:%S.%e%z","level":"%l","thread":%t,"msg":"%v"})");
+    logger->set_pattern(R"({"ts":"%Y-%m-%dT%H:%M:%S.%e%z","level":"%l","thread":%t,"msg":"%v"})");
   } else {
     logger->set_pattern("%Y-%m-%d %H:%M:%S.%e [%l] [t%t] %v");
   }

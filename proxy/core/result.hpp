@@ -32,7 +32,7 @@ struct Error {
 template <class T>
 class [[nodiscard]] Result {
  public:
-  Result(T value) : state_(std::in_place_index<0>, std::move(value)) {}  // NOLINT implicit
+  Result(T value) : state_(std::in_place_index<0>, std::move(value)) {}      // NOLINT implicit
   Result(Error error) : state_(std::in_place_index<1>, std::move(error)) {}  // NOLINT implicit
 
   bool ok() const noexcept { return state_.index() == 0; }
@@ -71,6 +71,8 @@ class [[nodiscard]] Result<void> {
 
 using Status = Result<void>;
 
-inline Error make_error(Errc code, std::string message) { return Error{code, std::move(message)}; }
+inline Error make_error(Errc code, std::string message) {
+  return Error{code, std::move(message)};
+}
 
 }  // namespace sw

@@ -1,10 +1,16 @@
 #pragma once
 // Entry point of the MySQL listener: what runs for each accepted client.
+#include <memory>
+
+#include "policy/gate.hpp"
 #include "proxy/core/config.hpp"
 #include "proxy/net/listener.hpp"
 
 namespace sw::mysql {
 
-net::SessionHandler make_session_handler(const TenantConfig& tenant, const ListenerConfig& listener);
+// One handler per worker and listener; `gate` is that worker's gate.
+net::SessionHandler make_session_handler(ConfigPtr config, const TenantConfig& tenant,
+                                         const ListenerConfig& listener,
+                                         std::shared_ptr<policy::StatementGate> gate);
 
 }  // namespace sw::mysql

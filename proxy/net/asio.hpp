@@ -7,10 +7,10 @@
 #include <boost/asio/awaitable.hpp>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/connect.hpp>
-#include <boost/asio/post.hpp>
 #include <boost/asio/detached.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/post.hpp>
 #include <boost/asio/read.hpp>
 #include <boost/asio/redirect_error.hpp>
 #include <boost/asio/signal_set.hpp>
@@ -26,5 +26,7 @@ using asio::use_awaitable;
 using boost::system::error_code;
 // Completion token that stores the error in `ec` instead of throwing: the
 // data path never lets an exception carry an I/O failure.
-inline auto nothrow(error_code& ec) { return asio::redirect_error(asio::use_awaitable, ec); }
+inline auto nothrow(error_code& ec) {
+  return asio::redirect_error(asio::use_awaitable, ec);
+}
 }  // namespace sw::net

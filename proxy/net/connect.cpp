@@ -17,12 +17,16 @@ awaitable<Result<tcp::socket>> connect_backend(const Endpoint& backend,
     socket.close(ignore);
   });
   error_code ec;
-  auto results = co_await resolver.async_resolve(backend.host, std::to_string(backend.port), nothrow(ec));
+  auto results =
+      co_await resolver.async_resolve(backend.host, std::to_string(backend.port), nothrow(ec));
   if (!ec) co_await asio::async_connect(socket, results, nothrow(ec));
   timer.cancel();
   if (timed_out)
-    co_return make_error(Errc::timeout, "connecting to backend " + backend.to_string() + " timed out");
-  if (ec) co_return make_error(Errc::io, "cannot connect to backend " + backend.to_string() + ": " + ec.message());
+    co_return make_error(Errc::timeout,
+                         "connecting to backend " + backend.to_string() + " timed out");
+  if (ec)
+    co_return make_error(Errc::io,
+                         "cannot connect to backend " + backend.to_string() + ": " + ec.message());
   socket.set_option(tcp::no_delay(true), ec);
   co_return std::move(socket);
 }

@@ -13,7 +13,8 @@ class ConnectionTracker;
 class ConnectionSlot {
  public:
   ConnectionSlot() = default;
-  ConnectionSlot(ConnectionTracker* tracker, bool admitted) : tracker_(tracker), admitted_(admitted) {}
+  ConnectionSlot(ConnectionTracker* tracker, bool admitted)
+      : tracker_(tracker), admitted_(admitted) {}
   ConnectionSlot(ConnectionSlot&& o) noexcept : tracker_(o.tracker_), admitted_(o.admitted_) {
     o.tracker_ = nullptr;
   }

@@ -9,10 +9,13 @@
 namespace sw::net {
 
 Result<std::unique_ptr<Listener>> Listener::open(asio::io_context& ctx, const Endpoint& endpoint,
-                                                 SessionHandler handler, ConnectionTracker& tracker) {
+                                                 SessionHandler handler,
+                                                 ConnectionTracker& tracker) {
   error_code ec;
-  auto address = asio::ip::make_address(endpoint.host == "localhost" ? "127.0.0.1" : endpoint.host, ec);
-  if (ec) return make_error(Errc::config, "bad listen address " + endpoint.host + ": " + ec.message());
+  auto address =
+      asio::ip::make_address(endpoint.host == "localhost" ? "127.0.0.1" : endpoint.host, ec);
+  if (ec)
+    return make_error(Errc::config, "bad listen address " + endpoint.host + ": " + ec.message());
   tcp::endpoint ep(address, endpoint.port);
   tcp::acceptor acceptor(ctx);
   if (acceptor.open(ep.protocol(), ec); ec) return make_error(Errc::io, "socket: " + ec.message());
@@ -34,7 +37,9 @@ Listener::Listener(asio::io_context& ctx, tcp::acceptor acceptor, SessionHandler
   port_ = acceptor_.local_endpoint(ec).port();
 }
 
-void Listener::start() { spawn_logged(ctx_, accept_loop(), "accept loop"); }
+void Listener::start() {
+  spawn_logged(ctx_, accept_loop(), "accept loop");
+}
 
 void Listener::close() {
   asio::post(ctx_, [this] {

@@ -7,7 +7,8 @@
 
 namespace sw::net {
 
-SessionHandler make_passthrough_handler(Endpoint backend, std::chrono::milliseconds connect_timeout) {
+SessionHandler make_passthrough_handler(Endpoint backend,
+                                        std::chrono::milliseconds connect_timeout) {
   return [backend = std::move(backend), connect_timeout](tcp::socket client,
                                                          ConnectionSlot slot) -> awaitable<void> {
     if (!slot.admitted()) co_return;  // over max_client_connections: close

@@ -8,6 +8,7 @@
 
 namespace sw::net {
 
-SessionHandler make_passthrough_handler(Endpoint backend, std::chrono::milliseconds connect_timeout);
+SessionHandler make_passthrough_handler(Endpoint backend,
+                                        std::chrono::milliseconds connect_timeout);
 
 }  // namespace sw::net

@@ -43,7 +43,8 @@ awaitable<RelayStats> relay(tcp::socket client, tcp::socket server) {
   auto ex = co_await asio::this_coro::executor;
   // The server→client direction runs as its own coroutine; the shared state
   // keeps both sockets alive until the slower direction finishes.
-  spawn_logged(ex, pump(state, state->server, state->client, state->stats.server_to_client), "relay");
+  spawn_logged(ex, pump(state, state->server, state->client, state->stats.server_to_client),
+               "relay");
   co_await pump(state, state->client, state->server, state->stats.client_to_server);
   co_return state->stats;
 }

@@ -12,14 +12,15 @@ namespace sw::net {
 
 template <class Executor, class T>
 void spawn_logged(Executor&& ex, awaitable<T> task, std::string_view what) {
-  asio::co_spawn(std::forward<Executor>(ex), std::move(task), [what](std::exception_ptr e, auto&&...) {
-    if (!e) return;
-    try {
-      std::rethrow_exception(e);
-    } catch (const std::exception& ex) {
-      spdlog::error("{}: unhandled exception: {}", what, ex.what());
-    }
-  });
+  asio::co_spawn(std::forward<Executor>(ex), std::move(task),
+                 [what](std::exception_ptr e, auto&&...) {
+                   if (!e) return;
+                   try {
+                     std::rethrow_exception(e);
+                   } catch (const std::exception& ex) {
+                     spdlog::error("{}: unhandled exception: {}", what, ex.what());
+                   }
+                 });
 }
 
 template <class Executor>

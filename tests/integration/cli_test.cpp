@@ -18,7 +18,8 @@ TEST(Cli, VersionListsLibraries) {
 }
 
 TEST(Cli, ConfigCheckAcceptsExample) {
-  auto r = run_command(sqlwarden_binary() + " config-check " + source_dir() + "/config/sqlwarden.example.toml");
+  auto r = run_command(sqlwarden_binary() + " config-check " + source_dir() +
+                       "/config/sqlwarden.example.toml");
   EXPECT_EQ(r.exit_code, 0) << r.output;
 }
 
@@ -41,8 +42,10 @@ pasword = "hunter2"
   EXPECT_EQ(r.exit_code, 1);
   EXPECT_NE(r.output.find("bad.toml:2: server.workers"), std::string::npos) << r.output;
   EXPECT_NE(r.output.find("bad.toml:7: tenants[0].postgres.listen"), std::string::npos) << r.output;
-  EXPECT_NE(r.output.find("tenants[0].postgres.backend: missing backend"), std::string::npos) << r.output;
-  EXPECT_NE(r.output.find("bad.toml:12: users[0].pasword: unknown key"), std::string::npos) << r.output;
+  EXPECT_NE(r.output.find("tenants[0].postgres.backend: missing backend"), std::string::npos)
+      << r.output;
+  EXPECT_NE(r.output.find("bad.toml:12: users[0].pasword: unknown key"), std::string::npos)
+      << r.output;
   EXPECT_EQ(r.output.find("hunter2"), std::string::npos) << r.output;
 }
 

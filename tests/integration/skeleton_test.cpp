@@ -22,14 +22,18 @@
 namespace sw::test {
 namespace {
 
-std::string psql(std::uint16_t port, const std::string& user, const std::string& db, const std::string& sql) {
-  return fmt::format("PGPASSWORD={} PGCONNECT_TIMEOUT=10 psql -X -At -h 127.0.0.1 -p {} -U {} -d {} -c {}", user,
-                     port, user, db, shell_quote(sql));
+std::string psql(std::uint16_t port, const std::string& user, const std::string& db,
+                 const std::string& sql) {
+  return fmt::format(
+      "PGPASSWORD={} PGCONNECT_TIMEOUT=10 psql -X -At -h 127.0.0.1 -p {} -U {} -d {} -c {}", user,
+      port, user, db, shell_quote(sql));
 }
 
-std::string mariadb(std::uint16_t port, const std::string& user, const std::string& db, const std::string& sql) {
-  return fmt::format("mariadb --no-defaults --connect-timeout=10 -N -B -h 127.0.0.1 -P {} -u {} -p{} {} -e {}",
-                     port, user, user, db, shell_quote(sql));
+std::string mariadb(std::uint16_t port, const std::string& user, const std::string& db,
+                    const std::string& sql) {
+  return fmt::format(
+      "mariadb --no-defaults --connect-timeout=10 -N -B -h 127.0.0.1 -P {} -u {} -p{} {} -e {}",
+      port, user, user, db, shell_quote(sql));
 }
 
 TEST(Skeleton, PsqlThroughProxy) {
@@ -42,7 +46,8 @@ TEST(Skeleton, PsqlThroughProxy) {
   // A server error reaches the client verbatim.
   r = run_command(psql(proxy.pg_port(), "app", "exo_cluster", "select * from no_such_table"));
   EXPECT_NE(r.exit_code, 0);
-  EXPECT_NE(r.output.find("relation \"no_such_table\" does not exist"), std::string::npos) << r.output;
+  EXPECT_NE(r.output.find("relation \"no_such_table\" does not exist"), std::string::npos)
+      << r.output;
 }
 
 TEST(Skeleton, MariadbCliThroughProxy) {
@@ -50,7 +55,8 @@ TEST(Skeleton, MariadbCliThroughProxy) {
   auto r = run_command(mariadb(proxy.my_port(), "app", "exo_cluster", "select 1"));
   EXPECT_EQ(r.exit_code, 0) << r.output;
   EXPECT_EQ(r.output, "1\n");
-  r = run_command(mariadb(proxy.my_port(), "app", "exo_cluster", "select count(*) from cluster_nodes"));
+  r = run_command(
+      mariadb(proxy.my_port(), "app", "exo_cluster", "select count(*) from cluster_nodes"));
   EXPECT_EQ(r.output, "5\n");
   r = run_command(mariadb(proxy.my_port(), "app", "exo_cluster", "select * from no_such_table"));
   EXPECT_NE(r.exit_code, 0);
@@ -67,7 +73,8 @@ TEST(Skeleton, FiftyConcurrentPostgresClients) {
   for (int i = 0; i < kClients; ++i) {
     threads.emplace_back([&, i] {
       std::string conninfo = fmt::format(
-          "host=127.0.0.1 port={} user=app password=app dbname=exo_cluster connect_timeout=10", proxy.pg_port());
+          "host=127.0.0.1 port={} user=app password=app dbname=exo_cluster connect_timeout=10",
+          proxy.pg_port());
       PGconn* conn = PQconnectdb(conninfo.c_str());
       if (PQstatus(conn) != CONNECTION_OK) {
         ADD_FAILURE() << PQerrorMessage(conn);
@@ -77,7 +84,8 @@ TEST(Skeleton, FiftyConcurrentPostgresClients) {
       for (int q = 0; q < kQueriesPerClient; ++q) {
         std::string sql = fmt::format("select {} + {}", i, q);
         PGresult* res = PQexec(conn, sql.c_str());
-        if (PQresultStatus(res) == PGRES_TUPLES_OK && std::stoi(PQgetvalue(res, 0, 0)) == i + q) ++ok;
+        if (PQresultStatus(res) == PGRES_TUPLES_OK && std::stoi(PQgetvalue(res, 0, 0)) == i + q)
+          ++ok;
         PQclear(res);
       }
       PQfinish(conn);
@@ -98,7 +106,8 @@ TEST(Skeleton, FiftyConcurrentMariadbClients) {
       MYSQL* conn = mysql_init(nullptr);
       unsigned timeout = 10;
       mysql_optionsv(conn, MYSQL_OPT_CONNECT_TIMEOUT, &timeout);
-      if (!mysql_real_connect(conn, "127.0.0.1", "app", "app", "exo_cluster", proxy.my_port(), nullptr, 0)) {
+      if (!mysql_real_connect(conn, "127.0.0.1", "app", "app", "exo_cluster", proxy.my_port(),
+                              nullptr, 0)) {
         ADD_FAILURE() << mysql_error(conn);
       } else {
         for (int q = 0; q < kQueriesPerClient; ++q) {

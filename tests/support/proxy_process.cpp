@@ -42,7 +42,8 @@ ProxyProcess::ProxyProcess(const std::string& name, ProxyOptions options) {
   pg_port_ = free_port();
   my_port_ = free_port();
   admin_port_ = free_port();
-  std::string config = fmt::format(R"([server]
+  std::string config =
+      fmt::format(R"([server]
 workers = {}
 log_level = "debug"
 shutdown_grace_seconds = 5
@@ -76,9 +77,9 @@ password = "reader"
 profile = "read_only"
 {}
 )",
-                                   options.workers, options.extra_server_toml, admin_port_, pg_port_,
-                                   s.pg_host, s.pg_port, options.pg_tenant_toml, my_port_, s.my_host,
-                                   s.my_port, options.my_tenant_toml, options.extra_toml);
+                  options.workers, options.extra_server_toml, admin_port_, pg_port_, s.pg_host,
+                  s.pg_port, options.pg_tenant_toml, my_port_, s.my_host, s.my_port,
+                  options.my_tenant_toml, options.extra_toml);
   std::ofstream(dir_ + "/sqlwarden.toml") << config;
 
   pid_ = ::fork();
@@ -95,7 +96,9 @@ profile = "read_only"
     ADD_FAILURE() << "sqlwarden did not start listening; log:\n" << log();
 }
 
-ProxyProcess::~ProxyProcess() { terminate(); }
+ProxyProcess::~ProxyProcess() {
+  terminate();
+}
 
 bool ProxyProcess::running() const {
   if (pid_ <= 0) return false;

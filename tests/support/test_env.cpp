@@ -13,9 +13,15 @@
 
 namespace sw::test {
 
-std::string build_dir() { return SW_BUILD_DIR; }
-std::string source_dir() { return SW_SOURCE_DIR; }
-std::string sqlwarden_binary() { return build_dir() + "/sqlwarden"; }
+std::string build_dir() {
+  return SW_BUILD_DIR;
+}
+std::string source_dir() {
+  return SW_SOURCE_DIR;
+}
+std::string sqlwarden_binary() {
+  return build_dir() + "/sqlwarden";
+}
 
 const Servers& servers() {
   static const Servers loaded = [] {
@@ -32,8 +38,10 @@ const Servers& servers() {
     s.pg_socket_dir = kv["SW_PG_SOCKET_DIR"];
     s.my_host = kv["SW_MY_HOST"];
     s.my_socket = kv["SW_MY_SOCKET"];
-    if (!kv["SW_PG_PORT"].empty()) s.pg_port = static_cast<std::uint16_t>(std::stoi(kv["SW_PG_PORT"]));
-    if (!kv["SW_MY_PORT"].empty()) s.my_port = static_cast<std::uint16_t>(std::stoi(kv["SW_MY_PORT"]));
+    if (!kv["SW_PG_PORT"].empty())
+      s.pg_port = static_cast<std::uint16_t>(std::stoi(kv["SW_PG_PORT"]));
+    if (!kv["SW_MY_PORT"].empty())
+      s.my_port = static_cast<std::uint16_t>(std::stoi(kv["SW_MY_PORT"]));
     return s;
   }();
   if (loaded.pg_port == 0 || loaded.my_port == 0)
@@ -56,7 +64,8 @@ std::uint16_t free_port() {
 }
 
 std::string make_temp_dir(const std::string& name) {
-  auto dir = std::filesystem::path(build_dir()) / "test-tmp" / (name + "-" + std::to_string(::getpid()));
+  auto dir =
+      std::filesystem::path(build_dir()) / "test-tmp" / (name + "-" + std::to_string(::getpid()));
   std::filesystem::remove_all(dir);
   std::filesystem::create_directories(dir);
   return dir.string();

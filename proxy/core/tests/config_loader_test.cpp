@@ -71,7 +71,8 @@ TEST(TomlConfig, ValidFileLoads) {
 }
 
 TEST(TomlConfig, ExampleFileIsValid) {
-  auto load = load_toml_config_file(std::string(SQLWARDEN_SOURCE_DIR) + "/config/sqlwarden.example.toml");
+  auto load =
+      load_toml_config_file(std::string(SQLWARDEN_SOURCE_DIR) + "/config/sqlwarden.example.toml");
   EXPECT_TRUE(load.ok()) << dump(load);
 }
 
@@ -132,7 +133,8 @@ TEST(TomlConfig, BadEnumAndUnknownTenantReference) {
 
 TEST(TomlConfig, SecretsNeverInIssues) {
   std::string text = kValid;
-  text.replace(text.find("password = \"s3cret\""), 19, "password = \"s3cret\"\npasword = \"s3cret\"");
+  text.replace(text.find("password = \"s3cret\""), 19,
+               "password = \"s3cret\"\npasword = \"s3cret\"");
   auto load = load_toml_config_text(text, "t.toml");
   ASSERT_FALSE(load.ok());
   for (const auto& i : load.issues) EXPECT_EQ(i.to_string("t").find("s3cret"), std::string::npos);
@@ -156,7 +158,8 @@ TEST(DbConfigJson, SeedFormatBecomesOneMysqlTenant) {
 }
 
 TEST(DbConfigJson, RejectsBadValues) {
-  auto load = load_db_config_json_text(R"({"user":"u","port":99999,"colour":"red"})", Endpoint{"127.0.0.1", 6033});
+  auto load = load_db_config_json_text(R"({"user":"u","port":99999,"colour":"red"})",
+                                       Endpoint{"127.0.0.1", 6033});
   EXPECT_TRUE(has_issue(load, "port", "between")) << dump(load);
   EXPECT_TRUE(has_issue(load, "colour", "unknown key")) << dump(load);
   EXPECT_FALSE(load_db_config_json_text("not json", Endpoint{"127.0.0.1", 6033}).ok());
@@ -164,8 +167,12 @@ TEST(DbConfigJson, RejectsBadValues) {
 
 TEST(MariadbEnv, ReadsSeedVariables) {
   static std::map<std::string, std::string> env;
-  env = {{"MARIADB_HOST", "db"}, {"MARIADB_PORT", "3307"}, {"MARIADB_USER", "exo_ai"},
-         {"MARIADB_PASSWORD", "pw"}, {"MARIADB_DATABASE", "exo_cluster"}, {"MARIADB_MAX_CONNECTIONS", "5"}};
+  env = {{"MARIADB_HOST", "db"},
+         {"MARIADB_PORT", "3307"},
+         {"MARIADB_USER", "exo_ai"},
+         {"MARIADB_PASSWORD", "pw"},
+         {"MARIADB_DATABASE", "exo_cluster"},
+         {"MARIADB_MAX_CONNECTIONS", "5"}};
   auto lookup = [](const char* k) -> const char* {
     auto it = env.find(k);
     return it == env.end() ? nullptr : it->second.c_str();
@@ -175,7 +182,8 @@ TEST(MariadbEnv, ReadsSeedVariables) {
   EXPECT_EQ(load.config.tenants[0].mysql->backend, (Endpoint{"db", 3307}));
   EXPECT_EQ(load.config.tenants[0].pool.size, 5u);
   env["MARIADB_PORT"] = "x";
-  EXPECT_TRUE(has_issue(load_mariadb_env(lookup, Endpoint{"127.0.0.1", 6033}), "MARIADB_PORT", "integer"));
+  EXPECT_TRUE(
+      has_issue(load_mariadb_env(lookup, Endpoint{"127.0.0.1", 6033}), "MARIADB_PORT", "integer"));
 }
 
 TEST(Endpoint, Parse) {
