@@ -46,6 +46,13 @@ struct PoolConfig {
   std::chrono::milliseconds connect_timeout{5000};
 };
 
+// How the proxy authenticates clients (PostgreSQL listeners; MySQL ignores it).
+enum class ClientAuthMethod {
+  scram_sha_256,  // SCRAM-SHA-256 (works with plain passwords and SCRAM verifiers)
+  md5,            // md5 challenge (needs a plain password; SCRAM verifiers fall back to SCRAM)
+  trust,          // no password check: for tests only
+};
+
 struct ListenerConfig {
   Endpoint listen;
   Endpoint backend;
@@ -54,6 +61,7 @@ struct ListenerConfig {
   TlsConfig server_tls;                   // proxy as client, towards the backend
   std::chrono::seconds read_timeout{0};   // 0 = none
   std::chrono::seconds write_timeout{0};  // 0 = none
+  ClientAuthMethod auth_method = ClientAuthMethod::scram_sha_256;
 };
 
 struct TenantConfig {

@@ -240,8 +240,12 @@ ListenerConfig read_listener(TomlChecker& c, const toml::table& t, const std::st
   ListenerConfig l;
   c.unknown_keys(t, path,
                  {"listen", "backend", "default_database", "client_tls", "server_tls",
-                  "read_timeout_seconds", "write_timeout_seconds"});
+                  "read_timeout_seconds", "write_timeout_seconds", "auth_method"});
   c.read_endpoint(t, "listen", path, l.listen);
+  c.read_enum(t, "auth_method", path, l.auth_method,
+              {{"scram-sha-256", ClientAuthMethod::scram_sha_256},
+               {"md5", ClientAuthMethod::md5},
+               {"trust", ClientAuthMethod::trust}});
   c.read_endpoint(t, "backend", path, l.backend);
   if (!t.get("listen")) c.issue(path + ".listen", &t, "missing listen address");
   if (!t.get("backend")) c.issue(path + ".backend", &t, "missing backend");

@@ -197,3 +197,23 @@ TEST(Endpoint, Parse) {
 
 }  // namespace
 }  // namespace sw
+
+namespace sw {
+namespace {
+
+TEST(TomlConfig, PostgresAuthMethod) {
+  std::string text = kValid;
+  auto at = text.find("backend = \"127.0.0.1:15432\"");
+  text.insert(at, "auth_method = \"md5\"\n");
+  auto load = load_toml_config_text(text, "t.toml");
+  ASSERT_TRUE(load.ok()) << dump(load);
+  EXPECT_EQ(load.config.tenants[0].postgres->auth_method, ClientAuthMethod::md5);
+  EXPECT_EQ(load_toml_config_text(kValid, "t.toml").config.tenants[0].postgres->auth_method,
+            ClientAuthMethod::scram_sha_256);
+  text.replace(text.find("\"md5\""), 5, "\"kerberos\"");
+  auto bad = load_toml_config_text(text, "t.toml");
+  EXPECT_TRUE(has_issue(bad, "tenants[0].postgres.auth_method", "not one of")) << dump(bad);
+}
+
+}  // namespace
+}  // namespace sw

@@ -1,0 +1,75 @@
+#pragma once
+// SCRAM-SHA-256 (RFC 5802 / RFC 7677) as PostgreSQL uses it, both roles, as
+// sans-I/O state machines: the drivers move the strings in SASL messages.
+// Channel binding (-PLUS) is not offered; a client that insists on it is
+// refused with a clear error.
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "proxy/core/bytes.hpp"
+#include "proxy/core/result.hpp"
+#include "proxy/pg/auth/crypto.hpp"
+
+namespace sw::pg::auth {
+
+constexpr std::string_view kScramSha256 = "SCRAM-SHA-256";
+constexpr int kDefaultScramIterations = 4096;
+
+// What the server stores: PostgreSQL's "SCRAM-SHA-256$<iter>:<salt>$<StoredKey>:<ServerKey>".
+struct ScramVerifier {
+  int iterations = kDefaultScramIterations;
+  Bytes salt;
+  Sha256 stored_key{};
+  Sha256 server_key{};
+
+  static std::optional<ScramVerifier> parse(std::string_view text);
+  static ScramVerifier from_password(std::string_view password, ByteSpan salt,
+                                     int iterations = kDefaultScramIterations);
+  std::string to_string() const;
+};
+
+class ScramServer {
+ public:
+  // `verifier` empty: an unknown user; the exchange runs with made-up
+  // values and fails at the proof, so user names cannot be probed.
+  explicit ScramServer(std::optional<ScramVerifier> verifier);
+
+  // client-first-message -> server-first-message.
+  Result<std::string> on_client_first(std::string_view message);
+  // client-final-message -> server-final-message; Errc::auth_failed on a wrong proof.
+  Result<std::string> on_client_final(std::string_view message);
+
+ private:
+  std::optional<ScramVerifier> verifier_;
+  ScramVerifier mock_;
+  std::string gs2_header_;
+  std::string client_first_bare_;
+  std::string server_first_;
+  std::string nonce_;  // client nonce + server nonce
+};
+
+class ScramClient {
+ public:
+  // PostgreSQL ignores the SCRAM user name (the startup packet names the
+  // user), so it is empty unless a test needs RFC 7677's exact exchange.
+  explicit ScramClient(std::string password, std::string user = "");
+  std::string client_first();
+  // server-first-message -> client-final-message.
+  Result<std::string> on_server_first(std::string_view message);
+  // Checks the server's signature (mutual authentication).
+  Status on_server_final(std::string_view message);
+
+  // For tests: fix the client nonce.
+  void set_nonce(std::string nonce) { client_nonce_ = std::move(nonce); }
+
+ private:
+  std::string password_;
+  std::string user_;
+  std::string client_nonce_;
+  std::string client_first_bare_;
+  std::string expected_server_signature_;
+};
+
+}  // namespace sw::pg::auth

@@ -1,0 +1,32 @@
+#pragma once
+// What every PostgreSQL client session on one worker and listener shares:
+// config, the worker's statement gate, TLS contexts and a per-worker cache
+// of SCRAM verifiers derived from plain passwords (PBKDF2 is too slow to
+// run on every login). Used from one worker thread only: no locks.
+#include <memory>
+#include <string>
+#include <unordered_map>
+
+#include "policy/gate.hpp"
+#include "proxy/core/config.hpp"
+#include "proxy/net/tls.hpp"
+#include "proxy/pg/auth/scram.hpp"
+
+namespace sw::pg {
+
+struct ListenerContext {
+  ConfigPtr config;
+  const TenantConfig* tenant = nullptr;
+  const ListenerConfig* listener = nullptr;
+  std::shared_ptr<policy::StatementGate> gate;
+  std::shared_ptr<net::TlsContext> client_tls;  // null unless client_tls.mode != disabled
+  std::shared_ptr<net::TlsContext> server_tls;  // null unless server_tls.mode != disabled
+  std::string tls_problem;                      // why a configured TLS context is missing
+  std::unordered_map<std::string, auth::ScramVerifier> scram_cache;
+
+  static std::shared_ptr<ListenerContext> make(ConfigPtr config, const TenantConfig& tenant,
+                                               const ListenerConfig& listener,
+                                               std::shared_ptr<policy::StatementGate> gate);
+};
+
+}  // namespace sw::pg
