@@ -13,6 +13,7 @@
 #include <boost/version.hpp>
 #include <nlohmann/json.hpp>
 
+#include "policy/policy_check.hpp"
 #include "proxy/core/config_loader.hpp"
 #include "proxy/core/log.hpp"
 #include "proxy/core/version.hpp"
@@ -111,9 +112,21 @@ int main(int argc, char** argv) {
 
   auto* version = app.add_subcommand("version", "print versions");
 
+  sw::policy::PolicyCheckOptions pc;
+  auto* policy_check = app.add_subcommand(
+      "policy-check", "judge JSON lines {\"sql\": ...} from stdin under a profile");
+  policy_check->add_option("--dialect", pc.dialect, "postgres | mysql")->required();
+  policy_check->add_option("--profile", pc.profile, "profile name")->required();
+  policy_check->add_option("--config,-c", pc.config_file, "sqlwarden.toml with custom profiles");
+  policy_check->add_option("--database", pc.database, "current database of the session");
+  policy_check->add_flag("--no-backslash-escapes", pc.no_backslash_escapes,
+                         "MySQL sql_mode NO_BACKSLASH_ESCAPES");
+  policy_check->add_flag("--ansi-quotes", pc.ansi_quotes, "MySQL sql_mode ANSI_QUOTES");
+
   CLI11_PARSE(app, argc, argv);
   if (*run) return cmd_run(config_file, db_config, listen);
   if (*check) return cmd_config_check(check_file);
   if (*version) return cmd_version();
+  if (*policy_check) return sw::policy::run_policy_check(pc, std::cin, std::cout, std::cerr);
   return 2;
 }

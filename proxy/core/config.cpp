@@ -30,4 +30,22 @@ const TenantConfig* Config::find_tenant(std::string_view name) const {
   return nullptr;
 }
 
+const ProfileConfig* Config::find_profile(std::string_view name) const {
+  for (const auto& p : profiles)
+    if (p.name == name) return &p;
+  return nullptr;
+}
+
+std::string_view Config::profile_for(const UserConfig* user, const TenantConfig* tenant) const {
+  if (user && !user->profile.empty()) return user->profile;
+  if (tenant) return tenant->default_profile;
+  return {};
+}
+
+bool is_builtin_profile(std::string_view name) noexcept {
+  for (auto b : kBuiltinProfiles)
+    if (b == name) return true;
+  return false;
+}
+
 }  // namespace sw

@@ -6,6 +6,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "proxy/core/secret.hpp"
@@ -100,14 +101,37 @@ struct AdminConfig {
   std::vector<Secret> tokens;
 };
 
+// Built-in policy profiles (policy/profile.cpp defines what they allow).
+inline constexpr std::string_view kBuiltinProfiles[] = {"allow_all", "read_only", "exo_ai"};
+bool is_builtin_profile(std::string_view name) noexcept;
+
+// A custom policy profile ([profiles.NAME]): starts from a built-in one
+// (`base`) and overrides what is set. Unset keys keep the base's value.
+struct ProfileConfig {
+  std::string name;
+  std::string base = "exo_ai";
+  std::optional<std::vector<std::string>> allowed_kinds;     // statement kind names
+  std::optional<std::vector<std::string>> denied_functions;  // "name", "prefix*", "@default"
+  std::optional<std::vector<std::string>> allowed_tables;    // "[schema.]name"; [] = all
+  std::optional<std::vector<std::string>> denied_tables;     // "[schema.]name", "@secrets"
+  std::optional<std::uint32_t> max_length;                   // characters; 0 = unlimited
+  std::optional<std::uint32_t> max_statements;               // per request; 0 = unlimited
+  std::optional<bool> allow_writes;
+  std::optional<bool> allow_cross_database;
+};
+
 struct Config {
   ServerConfig server;
   AdminConfig admin;
   std::vector<TenantConfig> tenants;
   std::vector<UserConfig> users;
+  std::vector<ProfileConfig> profiles;
 
   const UserConfig* find_user(std::string_view name) const;
   const TenantConfig* find_tenant(std::string_view name) const;
+  const ProfileConfig* find_profile(std::string_view name) const;
+  // The profile a user gets on a tenant: the user's own, else the tenant's default.
+  std::string_view profile_for(const UserConfig* user, const TenantConfig* tenant) const;
 };
 
 using ConfigPtr = std::shared_ptr<const Config>;

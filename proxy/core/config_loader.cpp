@@ -259,7 +259,62 @@ ListenerConfig read_listener(TomlChecker& c, const toml::table& t, const std::st
   return l;
 }
 
+ProfileConfig read_profile(TomlChecker& c, const toml::table& t, const std::string& path,
+                           std::string name) {
+  ProfileConfig p;
+  p.name = std::move(name);
+  c.unknown_keys(t, path,
+                 {"base", "allowed_kinds", "denied_functions", "allowed_tables", "denied_tables",
+                  "max_length", "max_statements", "allow_writes", "allow_cross_database"});
+  c.read(t, "base", path, p.base);
+  auto strings = [&](std::string_view key, std::optional<std::vector<std::string>>& out) {
+    if (!t.get(key)) return;
+    std::vector<std::string> v;
+    c.read_strings(t, key, path, v);
+    out = std::move(v);
+  };
+  strings("allowed_kinds", p.allowed_kinds);
+  strings("denied_functions", p.denied_functions);
+  strings("allowed_tables", p.allowed_tables);
+  strings("denied_tables", p.denied_tables);
+  auto number = [&](std::string_view key, std::optional<std::uint32_t>& out) {
+    if (!t.get(key)) return;
+    std::uint32_t v = 0;
+    c.read_int(t, key, path, v, 0, 1u << 30);
+    out = v;
+  };
+  number("max_length", p.max_length);
+  number("max_statements", p.max_statements);
+  auto flag = [&](std::string_view key, std::optional<bool>& out) {
+    if (!t.get(key)) return;
+    bool v = false;
+    c.read(t, key, path, v);
+    out = v;
+  };
+  flag("allow_writes", p.allow_writes);
+  flag("allow_cross_database", p.allow_cross_database);
+  if (p.allowed_kinds)
+    for (const auto& k : *p.allowed_kinds)
+      if (!is_statement_kind_name(k))
+        c.issue(path + ".allowed_kinds", t.get("allowed_kinds"),
+                fmt::format("unknown statement kind \"{}\"", k));
+  return p;
+}
+
 }  // namespace
+
+// Statement kinds a profile may allow (parsers::statement_kind_name spells
+// the same names; a policy test keeps the two lists equal).
+bool is_statement_kind_name(std::string_view name) noexcept {
+  static constexpr std::string_view kKinds[] = {
+      "select", "insert", "update",  "delete", "merge",       "replace", "show",
+      "describe", "explain", "set",  "txn",    "ddl",         "dcl",     "copy",
+      "load",   "call",   "prepare", "use",    "lock",        "maintenance", "notify",
+      "do",     "handler", "admin",  "help",   "client",      "other"};
+  for (auto k : kKinds)
+    if (k == name) return true;
+  return false;
+}
 
 void validate_config(const Config& config, std::vector<ConfigIssue>& issues) {
   std::map<std::uint16_t, std::string> ports;
@@ -294,6 +349,37 @@ void validate_config(const Config& config, std::vector<ConfigIssue>& issues) {
     for (const auto& tn : u.tenants)
       if (!tenant_names.count(tn))
         issues.push_back({path + ".tenants", 0, fmt::format("unknown tenant \"{}\"", tn)});
+  }
+  validate_profiles(config, issues);
+}
+
+void validate_profiles(const Config& config, std::vector<ConfigIssue>& issues) {
+  auto known = [&](std::string_view name) {
+    return is_builtin_profile(name) || config.find_profile(name) != nullptr;
+  };
+  std::set<std::string> seen;
+  for (const auto& p : config.profiles) {
+    std::string path = "profiles." + p.name;
+    if (is_builtin_profile(p.name))
+      issues.push_back({path, 0, fmt::format("\"{}\" is a built-in profile", p.name)});
+    if (!seen.insert(p.name).second)
+      issues.push_back({path, 0, fmt::format("duplicate profile \"{}\"", p.name)});
+    if (!is_builtin_profile(p.base))
+      issues.push_back({path + ".base", 0,
+                        fmt::format("unknown base profile \"{}\" (allow_all, read_only, exo_ai)",
+                                    p.base)});
+  }
+  for (std::size_t i = 0; i < config.tenants.size(); ++i) {
+    const auto& t = config.tenants[i];
+    if (!known(t.default_profile))
+      issues.push_back({fmt::format("tenants[{}].default_profile", i), 0,
+                        fmt::format("unknown profile \"{}\"", t.default_profile)});
+  }
+  for (std::size_t i = 0; i < config.users.size(); ++i) {
+    const auto& u = config.users[i];
+    if (!u.profile.empty() && !known(u.profile))
+      issues.push_back({fmt::format("users[{}].profile", i), 0,
+                        fmt::format("unknown profile \"{}\"", u.profile)});
   }
 }
 
@@ -361,6 +447,17 @@ ConfigLoad load_toml_config_text(std::string_view text, std::string_view source_
       tenant.postgres = read_listener(c, *l, path + ".postgres");
     if (auto* l = c.table(*t, "mysql", path)) tenant.mysql = read_listener(c, *l, path + ".mysql");
     cfg.tenants.push_back(std::move(tenant));
+  }
+
+  if (auto* profiles = c.table(root, "profiles", "")) {
+    for (const auto& [key, node] : *profiles) {
+      std::string path = "profiles." + std::string(key.str());
+      if (!node.is_table()) {
+        c.issue(path, &node, "expected a table ([profiles.NAME])");
+        continue;
+      }
+      cfg.profiles.push_back(read_profile(c, *node.as_table(), path, std::string(key.str())));
+    }
   }
 
   for (auto& [u, path] : c.table_array(root, "users")) {

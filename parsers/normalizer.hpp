@@ -1,0 +1,37 @@
+#pragma once
+// One lexer pass that turns a request into its cache key and fingerprint:
+// literals become placeholders, IN-lists of literals collapse, whitespace,
+// comments and keyword case vanish; everything that can change a policy
+// decision (names, operators, token boundaries, MySQL executable comments
+// and their version gates) stays. The key is a compact tagged byte encoding
+// (each token: a tag byte, and for names/operators a length and the bytes),
+// so two different token sequences can never produce the same key.
+#include <cstdint>
+#include <string>
+#include <string_view>
+
+#include "parsers/mysql_lexer.hpp"
+#include "parsers/statement.hpp"
+#include "parsers/token.hpp"
+
+namespace sw::parsers {
+
+struct NormalizeResult {
+  LexError error = LexError::none;
+  std::uint32_t statements = 0;         // as the policy counts them (see Analysis)
+  std::uint32_t server_statements = 0;  // MySQL: as the server splits a multi-statement text
+  bool has_content = false;             // false: empty or comments only
+  std::uint64_t fingerprint = 0;        // XXH3 of the appended key bytes
+  bool ok() const noexcept { return error == LexError::none; }
+};
+
+// Appends the key encoding of `sql` to `out` (which is not cleared, so a
+// caller may put a prefix first). Allocates only when `out` must grow.
+NormalizeResult normalize(Dialect dialect, MysqlLexOptions mysql_options, std::string_view sql,
+                          std::string& out);
+
+// Human-readable normalised text ("select * from t where id = ?"), for
+// digests, audit and policy-check output. Not used on the hot path.
+std::string normalized_text(Dialect dialect, MysqlLexOptions mysql_options, std::string_view sql);
+
+}  // namespace sw::parsers
