@@ -1,0 +1,53 @@
+// Issue 6, acceptance 4: the policy decides through both wire protocols.
+// exo_ai gets the native denial for DDL and stacked statements and may
+// SELECT; reader cannot UPDATE; app can do anything.
+#include <string>
+
+#include <fmt/format.h>
+#include <gtest/gtest.h>
+
+#include "tests/support/command.hpp"
+#include "tests/support/proxy_process.hpp"
+
+namespace sw::test {
+namespace {
+
+// The backend's own privileges would refuse some of these too; the proxy
+// must answer first, so the server's wording must not appear.
+void expect_proxy_denial(const CommandResult& r) {
+  EXPECT_NE(r.exit_code, 0) << r.output;
+  EXPECT_EQ(r.output.find("must be owner"), std::string::npos) << r.output;
+  EXPECT_EQ(r.output.find("permission denied for"), std::string::npos) << r.output;
+  EXPECT_EQ(r.output.find("command denied to user"), std::string::npos) << r.output;
+}
+
+CommandResult psql(const ProxyProcess& proxy, const std::string& user, const std::string& sql) {
+  return run_command(
+      fmt::format("PGPASSWORD={} PGCONNECT_TIMEOUT=10 psql -X -At -v ON_ERROR_STOP=1 "
+                  "-h 127.0.0.1 -p {} -U {} -d exo_cluster -c {}",
+                  user, proxy.pg_port(), user, shell_quote(sql)));
+}
+
+TEST(PolicyOverWire, PostgresProfiles) {
+  ProxyProcess proxy("policy-pg");
+  auto r = psql(proxy, "exo_ai", "DROP TABLE ai_models");
+  expect_proxy_denial(r);
+  EXPECT_NE(r.output.find("ERROR:"), std::string::npos) << r.output;
+  r = psql(proxy, "exo_ai", "SELECT 1; DELETE FROM query_log");
+  expect_proxy_denial(r);
+  r = psql(proxy, "exo_ai", "SELECT count(*) FROM ai_models");
+  EXPECT_EQ(r.exit_code, 0) << r.output;
+  EXPECT_EQ(r.output, "6\n");
+  r = psql(proxy, "reader", "UPDATE ai_models SET name = name WHERE id = 1");
+  expect_proxy_denial(r);
+  EXPECT_NE(r.output.find("ERROR:"), std::string::npos) << r.output;
+  r = psql(proxy, "app",
+           "CREATE TEMP TABLE t(x int); INSERT INTO t VALUES (1); SELECT count(*) FROM t");
+  EXPECT_EQ(r.exit_code, 0) << r.output;
+  // The stacked DELETE never ran.
+  r = psql(proxy, "app", "SELECT count(*) FROM query_log");
+  EXPECT_EQ(r.output, "3\n");
+}
+
+}  // namespace
+}  // namespace sw::test
