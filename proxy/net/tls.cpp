@@ -1,5 +1,7 @@
 #include "proxy/net/tls.hpp"
 
+#include <openssl/evp.h>
+#include <openssl/objects.h>
 #include <openssl/ssl.h>
 #include <openssl/x509v3.h>
 
@@ -50,6 +52,21 @@ Result<std::shared_ptr<TlsContext>> make_client_tls_context(const TlsConfig& con
     if (ec) return tls_error("TLS key " + config.key_file, ec);
   }
   return ctx;
+}
+
+Bytes Stream::tls_server_end_point() const {
+  if (!tls_) return {};
+  X509* cert = SSL_get_certificate(const_cast<SSL*>(tls_->native_handle()));
+  if (!cert) return {};
+  int digest_nid = NID_undef;
+  if (!OBJ_find_sigid_algs(X509_get_signature_nid(cert), &digest_nid, nullptr)) return {};
+  if (digest_nid == NID_md5 || digest_nid == NID_sha1) digest_nid = NID_sha256;
+  const EVP_MD* md = EVP_get_digestbynid(digest_nid);
+  if (!md) return {};
+  unsigned char hash[EVP_MAX_MD_SIZE];
+  unsigned len = 0;
+  if (!X509_digest(cert, md, hash, &len)) return {};
+  return Bytes(hash, hash + len);
 }
 
 awaitable<Status> Stream::accept_tls(TlsContext& context) {

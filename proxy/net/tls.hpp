@@ -7,6 +7,7 @@
 
 #include <boost/asio/ssl.hpp>
 
+#include "proxy/core/bytes.hpp"
 #include "proxy/core/config.hpp"
 #include "proxy/core/result.hpp"
 #include "proxy/net/asio.hpp"
@@ -48,6 +49,11 @@ class Stream {
   awaitable<Status> accept_tls(TlsContext& context);
   // TLS handshake as client; `host` is used for SNI and name verification.
   awaitable<Status> connect_tls(TlsContext& context, const std::string& host, bool verify_name);
+
+  // RFC 5929 tls-server-end-point channel binding data of our own
+  // certificate on this connection (empty when not TLS): the hash of the
+  // certificate with its signature's digest (SHA-256 for MD5/SHA-1).
+  Bytes tls_server_end_point() const;
 
   void close() noexcept {
     error_code ignore;

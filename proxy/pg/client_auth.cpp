@@ -76,9 +76,16 @@ net::awaitable<AuthOutcome> scram_exchange(ListenerContext& ctx, net::Stream& cl
                                            MessageReader& reader, const std::string& user_name,
                                            const UserConfig* user) {
   auto verifier = verifier_for(ctx, user);
-  auth::ScramServer server(verifier);
+  // Over TLS, offer channel binding too (PostgreSQL lists -PLUS first).
+  Bytes binding = client.tls_server_end_point();
+  bool can_bind = !binding.empty();
+  auth::ScramServer server(verifier,
+                           can_bind ? std::optional<Bytes>(std::move(binding)) : std::nullopt);
   Bytes out;
-  codec::append_auth_sasl_mechanisms(out, {auth::kScramSha256});
+  if (can_bind)
+    codec::append_auth_sasl_mechanisms(out, {auth::kScramSha256Plus, auth::kScramSha256});
+  else
+    codec::append_auth_sasl_mechanisms(out, {auth::kScramSha256});
   if (!co_await send(client, out)) co_return gone();
 
   auto m = co_await read_message(client, reader, kMaxAuthMessage);
@@ -87,9 +94,10 @@ net::awaitable<AuthOutcome> scram_exchange(ListenerContext& ctx, net::Stream& cl
     co_return protocol("expected SASL response, got message type " + std::to_string((*m)[0]));
   auto initial = codec::parse_sasl_initial_response(*m);
   if (!initial) co_return protocol("malformed SASLInitialResponse message");
-  if (initial->mechanism != auth::kScramSha256)
+  bool plus = initial->mechanism == auth::kScramSha256Plus;
+  if (!(initial->mechanism == auth::kScramSha256 || (plus && can_bind)))
     co_return protocol("client selected an invalid SASL authentication mechanism");
-  auto server_first = server.on_client_first(initial->data);
+  auto server_first = server.on_client_first(initial->data, plus);
   reader.consume(m->size());
   if (!server_first) {
     if (server_first.error().code == Errc::unsupported)

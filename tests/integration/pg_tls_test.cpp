@@ -1,6 +1,6 @@
 // TLS towards clients: libpq sslmode=verify-full against a CA generated for
 // the test, plain connections refused under mode = "require", accepted
-// under "allow", and SCRAM channel binding refused cleanly (not offered).
+// under "allow", and SCRAM-SHA-256-PLUS channel binding over TLS.
 #include <libpq-fe.h>
 
 #include <gtest/gtest.h>
@@ -58,11 +58,20 @@ TEST(PgTls, VerifyFullAndPlainRefusedUnderRequire) {
   EXPECT_NE(std::string(PQerrorMessage(plain.get())).find("requires TLS"), std::string::npos)
       << PQerrorMessage(plain.get());
 
-  // Channel binding is not offered: a client that requires it stops cleanly.
+  // SCRAM-SHA-256-PLUS: libpq insists on channel binding and gets it.
   auto cb = connect_localhost(proxy.pg_port(), verify_full(tls) + " channel_binding=require");
-  EXPECT_EQ(PQstatus(cb.get()), CONNECTION_BAD);
-  EXPECT_NE(std::string(PQerrorMessage(cb.get())).find("channel binding"), std::string::npos)
-      << PQerrorMessage(cb.get());
+  ASSERT_EQ(PQstatus(cb.get()), CONNECTION_OK) << PQerrorMessage(cb.get());
+  EXPECT_EQ(pg_value(cb.get(), "select 'bound'"), "bound");
+  // ... and a wrong password still fails the same way.
+  auto cb_bad = PgConn(
+      PQconnectdb(fmt::format("host=localhost port={} user=app password=nope dbname=exo_cluster {} "
+                              "channel_binding=require",
+                              proxy.pg_port(), verify_full(tls))
+                      .c_str()));
+  EXPECT_NE(std::string(PQerrorMessage(cb_bad.get()))
+                .find("password authentication failed for user \"app\""),
+            std::string::npos)
+      << PQerrorMessage(cb_bad.get());
 
   // A certificate from another CA fails verification.
   std::string other = make_ca(make_temp_dir("pg_tls_ca_other"));

@@ -90,7 +90,9 @@ std::string ScramVerifier::to_string() const {
          base64_encode(span(stored_key)) + ":" + base64_encode(span(server_key));
 }
 
-ScramServer::ScramServer(std::optional<ScramVerifier> verifier) : verifier_(std::move(verifier)) {
+ScramServer::ScramServer(std::optional<ScramVerifier> verifier,
+                         std::optional<Bytes> channel_binding)
+    : verifier_(std::move(verifier)), channel_binding_(std::move(channel_binding)) {
   if (!verifier_) {
     // A random key that no proof matches.
     mock_.salt = random_bytes(16);
@@ -99,18 +101,34 @@ ScramServer::ScramServer(std::optional<ScramVerifier> verifier) : verifier_(std:
   }
 }
 
-Result<std::string> ScramServer::on_client_first(std::string_view m) {
+Result<std::string> ScramServer::on_client_first(std::string_view m, bool plus) {
   // gs2-header: cbind-flag "," [authzid] ","
   if (m.empty()) return bad("empty client-first-message");
-  if (m[0] == 'p')
-    return make_error(Errc::unsupported,
-                      "channel binding (SCRAM-SHA-256-PLUS) is not supported by this proxy");
-  if ((m[0] != 'n' && m[0] != 'y') || m.size() < 3 || m[1] != ',') return bad("gs2 header");
-  auto second = m.find(',', 2);
+  auto first = m.find(',');
+  if (first == std::string_view::npos) return bad("gs2 header");
+  std::string_view flag = m.substr(0, first);
+  if (plus != (flag.substr(0, 2) == "p="))
+    return bad("channel binding flag does not match the selected mechanism");
+  if (flag.substr(0, 2) == "p=") {
+    if (!channel_binding_) return bad("channel binding requested without TLS");
+    if (flag != "p=tls-server-end-point")
+      return make_error(Errc::unsupported, "unsupported SCRAM channel-binding type \"" +
+                                               std::string(flag.substr(2)) + "\"");
+  } else if (flag == "y") {
+    // The client could bind but believes we cannot: with TLS we offered
+    // -PLUS, so someone removed it on the way (RFC 5802 downgrade check).
+    if (channel_binding_) return bad("SCRAM channel binding negotiation error");
+  } else if (flag != "n") {
+    return bad("gs2 header");
+  }
+  auto second = m.find(',', first + 1);
   if (second == std::string_view::npos) return bad("gs2 header");
-  if (second != 2)
+  if (second != first + 1)
     return make_error(Errc::unsupported, "SCRAM authorization identity is not supported");
   gs2_header_ = std::string(m.substr(0, second + 1));
+  Bytes cbind(gs2_header_.begin(), gs2_header_.end());
+  if (plus) cbind.insert(cbind.end(), channel_binding_->begin(), channel_binding_->end());
+  expected_cbind_ = base64_encode(cbind);
   client_first_bare_ = std::string(m.substr(second + 1));
   if (client_first_bare_.substr(0, 2) == "m=")
     return make_error(Errc::unsupported, "SCRAM extensions are not supported");
@@ -131,7 +149,7 @@ Result<std::string> ScramServer::on_client_final(std::string_view m) {
   auto cbind = attribute(without_proof, 'c');
   auto r = attribute(without_proof, 'r');
   if (!cbind || !r) return bad("client-final-message");
-  if (*cbind != base64_encode(as_bytes(gs2_header_))) return bad("channel binding mismatch");
+  if (*cbind != expected_cbind_) return bad("channel binding mismatch");
   if (*r != nonce_) return bad("nonce mismatch");
   auto proof = base64_decode(m.substr(proof_pos + 3));
   if (!proof || proof->size() != 32) return bad("proof");

@@ -1,8 +1,8 @@
 #pragma once
 // SCRAM-SHA-256 (RFC 5802 / RFC 7677) as PostgreSQL uses it, both roles, as
 // sans-I/O state machines: the drivers move the strings in SASL messages.
-// Channel binding (-PLUS) is not offered; a client that insists on it is
-// refused with a clear error.
+// The server side supports SCRAM-SHA-256-PLUS with tls-server-end-point
+// channel binding (RFC 5929) when the driver passes the binding data.
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -15,6 +15,7 @@
 namespace sw::pg::auth {
 
 constexpr std::string_view kScramSha256 = "SCRAM-SHA-256";
+constexpr std::string_view kScramSha256Plus = "SCRAM-SHA-256-PLUS";
 constexpr int kDefaultScramIterations = 4096;
 
 // What the server stores: PostgreSQL's "SCRAM-SHA-256$<iter>:<salt>$<StoredKey>:<ServerKey>".
@@ -34,17 +35,23 @@ class ScramServer {
  public:
   // `verifier` empty: an unknown user; the exchange runs with made-up
   // values and fails at the proof, so user names cannot be probed.
-  explicit ScramServer(std::optional<ScramVerifier> verifier);
+  // `channel_binding`: the tls-server-end-point data of this TLS connection;
+  // when set, the driver offers SCRAM-SHA-256-PLUS as well.
+  explicit ScramServer(std::optional<ScramVerifier> verifier,
+                       std::optional<Bytes> channel_binding = std::nullopt);
 
-  // client-first-message -> server-first-message.
-  Result<std::string> on_client_first(std::string_view message);
+  // client-first-message -> server-first-message. `plus`: the client chose
+  // SCRAM-SHA-256-PLUS.
+  Result<std::string> on_client_first(std::string_view message, bool plus = false);
   // client-final-message -> server-final-message; Errc::auth_failed on a wrong proof.
   Result<std::string> on_client_final(std::string_view message);
 
  private:
   std::optional<ScramVerifier> verifier_;
+  std::optional<Bytes> channel_binding_;
   ScramVerifier mock_;
   std::string gs2_header_;
+  std::string expected_cbind_;  // base64(gs2 header + binding data)
   std::string client_first_bare_;
   std::string server_first_;
   std::string nonce_;  // client nonce + server nonce

@@ -258,6 +258,26 @@ Result<std::vector<std::pair<char, std::string_view>>> parse_error_fields(ByteSp
   return out;
 }
 
+Result<std::size_t> parse_data_row(ByteSpan message, std::span<std::optional<ByteSpan>> columns) {
+  auto r = body(message);
+  if (!r || message[0] != 'D') return malformed("DataRow");
+  auto count = r->u16_be();
+  if (!count || *count > columns.size()) return malformed("DataRow");
+  for (std::size_t i = 0; i < *count; ++i) {
+    auto len = r->i32_be();
+    if (!len || *len < -1) return malformed("DataRow");
+    if (*len == -1) {
+      columns[i] = std::nullopt;
+      continue;
+    }
+    auto value = r->bytes(static_cast<std::size_t>(*len));
+    if (!value) return malformed("DataRow");
+    columns[i] = *value;
+  }
+  if (!r->empty()) return malformed("DataRow");
+  return std::size_t{*count};
+}
+
 Result<SaslInitialResponse> parse_sasl_initial_response(ByteSpan message) {
   auto r = body(message);
   if (!r || message[0] != msg::kPassword) return malformed("SASLInitialResponse");

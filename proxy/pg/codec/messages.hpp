@@ -4,6 +4,7 @@
 // functions over bytes; every parser bounds-checks and reports failure.
 #include <cstdint>
 #include <optional>
+#include <span>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -89,6 +90,9 @@ Result<AuthRequest> parse_auth_request(ByteSpan message);
 std::vector<std::string_view> parse_sasl_mechanisms(ByteSpan payload);
 // ErrorResponse / NoticeResponse fields as (code, value).
 Result<std::vector<std::pair<char, std::string_view>>> parse_error_fields(ByteSpan message);
+// DataRow: column values (nullopt = SQL NULL) into `columns`; returns the
+// column count, an error when it exceeds columns.size() or the row is malformed.
+Result<std::size_t> parse_data_row(ByteSpan message, std::span<std::optional<ByteSpan>> columns);
 // Frontend 'p' during SASL: SASLInitialResponse (mechanism + data) ...
 struct SaslInitialResponse {
   std::string_view mechanism;

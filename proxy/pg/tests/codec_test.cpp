@@ -1,5 +1,7 @@
 // The sans-I/O codec: framing (including streamed bodies, bad lengths and
 // split input), startup packets, and message builders/parsers round trips.
+#include <array>
+
 #include <gtest/gtest.h>
 
 #include "proxy/pg/codec/frame_scanner.hpp"
@@ -122,6 +124,23 @@ TEST(Messages, ParseAndSasl) {
   bad_count[bad_count.size() - 1] = 1;  // claims one parameter type, has none
   EXPECT_FALSE(parse_parse(bad_count));
   EXPECT_FALSE(parse_query(Bytes{'Q', 0, 0, 0, 5, 'x'}));
+}
+
+TEST(Messages, DataRow) {
+  Bytes row{'D', 0, 0, 0, 19, 0, 3, 0, 0, 0, 2, 'h', 'i', 0xff, 0xff, 0xff, 0xff, 0, 0, 0, 1, 'x'};
+  row[4] = static_cast<std::uint8_t>(row.size() - 1);
+  std::array<std::optional<ByteSpan>, 4> cols;
+  auto n = parse_data_row(row, cols);
+  ASSERT_TRUE(n) << n.error().message;
+  EXPECT_EQ(*n, 3u);
+  EXPECT_EQ(as_chars(*cols[0]), "hi");
+  EXPECT_FALSE(cols[1]);
+  EXPECT_EQ(as_chars(*cols[2]), "x");
+  std::array<std::optional<ByteSpan>, 2> few;
+  EXPECT_FALSE(parse_data_row(row, few));  // more columns than room
+  Bytes lying = row;
+  lying[10] = 50;  // first value claims 50 bytes
+  EXPECT_FALSE(parse_data_row(lying, cols));
 }
 
 }  // namespace

@@ -68,10 +68,17 @@ TEST(Scram, VerifierRoundTripAndPostgresFormat) {
 }
 
 TEST(Scram, ServerRefusesChannelBindingAndGarbage) {
+  // Without TLS binding data, a client asking to bind is refused.
   ScramServer server(std::nullopt);
-  auto r = server.on_client_first("p=tls-server-end-point,,n=,r=abc");
+  EXPECT_FALSE(server.on_client_first("p=tls-server-end-point,,n=,r=abc", true));
+  // With it, only tls-server-end-point is known.
+  ScramServer other(std::nullopt, Bytes{1, 2, 3});
+  auto r = other.on_client_first("p=tls-unique,,n=,r=abc", true);
   ASSERT_FALSE(r);
   EXPECT_EQ(r.error().code, Errc::unsupported);
+  // "y" while the server offered -PLUS is a downgrade.
+  ScramServer downgrade(std::nullopt, Bytes{1, 2, 3});
+  EXPECT_FALSE(downgrade.on_client_first("y,,n=,r=abc"));
   ScramServer s2(std::nullopt);
   EXPECT_FALSE(s2.on_client_first("x"));
   EXPECT_FALSE(s2.on_client_first("n,,r=abc"));
@@ -79,6 +86,35 @@ TEST(Scram, ServerRefusesChannelBindingAndGarbage) {
   // "y,," (client could bind but we offer no -PLUS) is accepted.
   ScramServer s3(ScramVerifier::from_password("pw", random_bytes(16)));
   EXPECT_TRUE(s3.on_client_first("y,,n=,r=abcdef"));
+}
+
+TEST(Scram, ChannelBindingChecksTheBindingData) {
+  auto v = ScramVerifier::from_password("pw", random_bytes(16));
+  Bytes binding{9, 8, 7, 6};
+  auto exchange = [&](const Bytes& client_binding) {
+    ScramServer server(v, binding);
+    std::string cnonce = "clientnonce";
+    std::string bare = "n=,r=" + cnonce;
+    auto first = server.on_client_first("p=tls-server-end-point,," + bare, true);
+    if (!first) return false;
+    // A client doing the same computation as ScramClient, with binding data.
+    std::string r(first->substr(2, first->find(',') - 2));
+    Bytes cb_input = {'p', '=', 't', 'l', 's', '-', 's', 'e', 'r', 'v', 'e', 'r',
+                      '-', 'e', 'n', 'd', '-', 'p', 'o', 'i', 'n', 't', ',', ','};
+    cb_input.insert(cb_input.end(), client_binding.begin(), client_binding.end());
+    std::string without_proof = "c=" + base64_encode(cb_input) + ",r=" + r;
+    Sha256 salted = pbkdf2_sha256("pw", v.salt, v.iterations);
+    Sha256 client_key = hmac_sha256(span(salted), as_bytes("Client Key"));
+    Sha256 stored = sha256(span(client_key));
+    std::string auth_message = bare + "," + *first + "," + without_proof;
+    Sha256 sig = hmac_sha256(span(stored), as_bytes(auth_message));
+    Sha256 proof{};
+    for (std::size_t i = 0; i < proof.size(); ++i) proof[i] = client_key[i] ^ sig[i];
+    return static_cast<bool>(
+        server.on_client_final(without_proof + ",p=" + base64_encode(span(proof))));
+  };
+  EXPECT_TRUE(exchange(binding));
+  EXPECT_FALSE(exchange(Bytes{1, 1, 1, 1}));  // another certificate: a man in the middle
 }
 
 TEST(Md5, MatchesPostgres) {
