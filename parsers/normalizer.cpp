@@ -60,16 +60,34 @@ NormalizeResult run(Lexer& lexer, std::string_view sql, std::string& out) {
   Token t;
   bool segment_has_tokens = false;
   std::uint32_t semicolons = 0;
-  std::size_t last_semicolon_end = 0;
   InList in_state = InList::none;
   std::size_t list_start = 0;
+  // MariaDB's split (see NormalizeResult::server_statements).
+  std::size_t last_significant = sql.size();
+  for (std::size_t i = sql.size(); i-- > 0;) {
+    char c = sql[i];
+    if (!(c == ';' || c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f' || c == '\v')) {
+      last_significant = i;
+      break;
+    }
+  }
+  std::uint32_t server_count = 1;
+  bool server_stopped = false;
   while (lexer.next(t)) {
     std::string_view text = t.text(sql);
     if (t.kind == TokenKind::semicolon) {
       out.push_back(kSemicolon);
       ++semicolons;
+      if (!server_stopped) {
+        if (!segment_has_tokens) {
+          server_stopped = true;  // an empty statement: the server fails it and stops
+        } else if (last_significant != sql.size() && last_significant > t.begin) {
+          ++server_count;
+        } else {
+          server_stopped = true;  // only ';' and whitespace follow: nothing more runs
+        }
+      }
       segment_has_tokens = false;
-      last_semicolon_end = t.end;
       in_state = InList::none;
       continue;
     }
@@ -154,16 +172,7 @@ NormalizeResult run(Lexer& lexer, std::string_view sql, std::string& out) {
   }
   r.error = lexer.error();
   r.statements = semicolons + (segment_has_tokens ? 1 : 0);
-  // The server runs whatever follows the last ';' unless it is only whitespace.
-  bool tail = false;
-  for (std::size_t i = last_semicolon_end; i < sql.size(); ++i) {
-    char c = sql[i];
-    if (!(c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f' || c == '\v')) {
-      tail = true;
-      break;
-    }
-  }
-  r.server_statements = semicolons == 0 ? 1 : semicolons + (tail ? 1 : 0);
+  r.server_statements = server_count;
   r.fingerprint = XXH3_64bits(out.data() + key_start, out.size() - key_start);
   return r;
 }

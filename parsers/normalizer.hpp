@@ -18,10 +18,13 @@ namespace sw::parsers {
 
 struct NormalizeResult {
   LexError error = LexError::none;
-  std::uint32_t statements = 0;         // as the policy counts them (see Analysis)
-  std::uint32_t server_statements = 0;  // MySQL: as the server splits a multi-statement text
-  bool has_content = false;             // false: empty or comments only
-  std::uint64_t fingerprint = 0;        // XXH3 of the appended key bytes
+  std::uint32_t statements = 0;  // as the policy counts them (see Analysis)
+  // MariaDB with CLIENT_MULTI_STATEMENTS: statements the server runs (or
+  // fails on) in order. After a ';' only whitespace and ';' → done; an empty
+  // statement (';' right after ';') is a syntax error that ends the batch.
+  std::uint32_t server_statements = 0;
+  bool has_content = false;       // false: empty or comments only
+  std::uint64_t fingerprint = 0;  // XXH3 of the appended key bytes
   bool ok() const noexcept { return error == LexError::none; }
 };
 
