@@ -2,6 +2,8 @@
 
 #include <xxhash.h>
 
+#include <cstring>
+
 #include "parsers/pg_lexer.hpp"
 
 namespace sw::parsers {
@@ -27,23 +29,26 @@ enum Tag : char {
   kInList = 'i',
 };
 
-void put_bytes(std::string& out, std::string_view text, bool lower) {
+// Tag, length (little-endian base-128 varint) and bytes, folded to lower
+// case when asked.
+void put_token(KeyBuffer& out, char tag, std::string_view text, bool lower) {
   std::size_t n = text.size();
-  // Length as a little-endian base-128 varint.
-  while (n >= 0x80) {
-    out.push_back(static_cast<char>((n & 0x7f) | 0x80));
-    n >>= 7;
+  char* p = out.tail(n + 11);
+  char* const start = p;
+  *p++ = tag;
+  std::size_t len = n;
+  while (len >= 0x80) {
+    *p++ = static_cast<char>((len & 0x7f) | 0x80);
+    len >>= 7;
   }
-  out.push_back(static_cast<char>(n));
-  if (!lower) {
-    out.append(text);
-    return;
+  *p++ = static_cast<char>(len);
+  if (lower) {
+    for (std::size_t i = 0; i < n; ++i)
+      p[i] = static_cast<char>(ascii_lower(static_cast<unsigned char>(text[i])));
+  } else if (n > 0) {
+    std::memcpy(p, text.data(), n);
   }
-  std::size_t at = out.size();
-  out.resize(at + text.size());
-  char* dst = out.data() + at;
-  for (std::size_t i = 0; i < text.size(); ++i)
-    dst[i] = static_cast<char>(ascii_lower(static_cast<unsigned char>(text[i])));
+  out.commit(static_cast<std::size_t>(p - start) + n);
 }
 
 bool is_literal(TokenKind k) {
@@ -54,7 +59,7 @@ bool is_literal(TokenKind k) {
 enum class InList { none, saw_in, open, item, comma };
 
 template <class Lexer>
-NormalizeResult run(Lexer& lexer, std::string_view sql, std::string& out) {
+NormalizeResult run(Lexer& lexer, std::string_view sql, KeyBuffer& out) {
   NormalizeResult r;
   std::size_t key_start = out.size();
   Token t;
@@ -105,7 +110,7 @@ NormalizeResult run(Lexer& lexer, std::string_view sql, std::string& out) {
     } else if (in_state == InList::item && t.kind == TokenKind::punct && text == ",") {
       in_state = InList::comma;
     } else if (in_state == InList::item && t.kind == TokenKind::punct && text == ")") {
-      out.resize(list_start);
+      out.truncate(list_start);
       out.push_back(kInList);
       in_state = InList::none;
     } else {
@@ -113,12 +118,10 @@ NormalizeResult run(Lexer& lexer, std::string_view sql, std::string& out) {
     }
     switch (t.kind) {
       case TokenKind::word:
-        out.push_back(kWord);
-        put_bytes(out, text, true);
+        put_token(out, kWord, text, true);
         break;
       case TokenKind::quoted_ident:
-        out.push_back(kQuoted);
-        put_bytes(out, text, false);
+        put_token(out, kQuoted, text, false);
         break;
       case TokenKind::string:
       case TokenKind::number:
@@ -128,44 +131,35 @@ NormalizeResult run(Lexer& lexer, std::string_view sql, std::string& out) {
         out.push_back(kParam);
         break;
       case TokenKind::op:
-        out.push_back(kOp);
-        put_bytes(out, text, false);
+        put_token(out, kOp, text, false);
         break;
       case TokenKind::punct:
-        out.push_back(kPunct);
-        put_bytes(out, text, false);
+        put_token(out, kPunct, text, false);
         break;
       case TokenKind::user_var:
-        out.push_back(kUserVar);
-        put_bytes(out, text, false);
+        put_token(out, kUserVar, text, false);
         break;
       case TokenKind::system_var:
-        out.push_back(kSystemVar);
-        put_bytes(out, text, true);
+        put_token(out, kSystemVar, text, true);
         break;
       case TokenKind::exec_begin:
-        out.push_back(kExecBegin);
-        put_bytes(out, text, false);
+        put_token(out, kExecBegin, text, false);
         break;
       case TokenKind::version_begin:
-        out.push_back(kVersionBegin);
-        put_bytes(out, text, false);
+        put_token(out, kVersionBegin, text, false);
         break;
       case TokenKind::exec_end:
         out.push_back(kExecEnd);
         break;
       case TokenKind::hint:
-        out.push_back(kHint);
-        put_bytes(out, text, false);
+        put_token(out, kHint, text, false);
         break;
       case TokenKind::junk:
-        out.push_back(kJunk);
-        put_bytes(out, text, false);
+        put_token(out, kJunk, text, false);
         break;
       case TokenKind::other:
       case TokenKind::semicolon:
-        out.push_back(kOther);
-        put_bytes(out, text, false);
+        put_token(out, kOther, text, false);
         break;
     }
     // The '(' after IN is 3 bytes only for the punct encoding used above.
@@ -211,13 +205,21 @@ std::string render(Lexer& lexer, std::string_view sql) {
 }  // namespace
 
 NormalizeResult normalize(Dialect dialect, MysqlLexOptions mysql_options, std::string_view sql,
-                          std::string& out) {
+                          KeyBuffer& out) {
   if (dialect == Dialect::postgres) {
     PgLexer lexer(sql);
     return run(lexer, sql, out);
   }
   MysqlLexer lexer(sql, mysql_options);
   return run(lexer, sql, out);
+}
+
+NormalizeResult normalize(Dialect dialect, MysqlLexOptions mysql_options, std::string_view sql,
+                          std::string& out) {
+  KeyBuffer buf;
+  NormalizeResult r = normalize(dialect, mysql_options, sql, buf);
+  out.append(buf.view());
+  return r;
 }
 
 std::string normalized_text(Dialect dialect, MysqlLexOptions mysql_options, std::string_view sql) {
