@@ -260,9 +260,11 @@ class Classifier {
     return j;
   }
 
-  // A comma-separated list of table references with optional aliases.
+  // A comma-separated list of table references with optional aliases;
+  // `FROM (t1, t2)` and `FROM ((t))` are table lists too.
   void read_table_list(std::size_t i) {
     while (true) {
+      while (punct(i, '(')) ++i;
       std::size_t j = read_table(i);
       if (j == i) return;
       if (kw(j, "as")) ++j;
@@ -270,6 +272,7 @@ class Classifier {
         ++j;
       else if (j < e_ && toks_[j].kind == TokenKind::quoted_ident)
         ++j;
+      while (punct(j, ')')) ++j;
       if (!punct(j, ',')) return;
       i = j + 1;
     }
@@ -330,9 +333,14 @@ class Classifier {
       } else if (iequals(w, "next") && kw(i + 1, "value") && kw(i + 2, "for")) {
         st_.writes = true;
         st_.functions.push_back(QualifiedName{"", "nextval", ""});
-      } else if (iequals(w, "delimiter")) {
-        st_.kind = StatementKind::client;
       }
+    }
+    // Anything qualified by the `mysql` system schema names one of its
+    // tables, wherever it stands (fails closed on odd table syntax).
+    for (std::size_t i = b_; i + 2 < e_; ++i) {
+      if (name_token(i) && punct(i + 1, '.') && name_token(i + 2) && !punct(i + 3, '(') &&
+          iequals(name_text(i), "mysql") && !is_table_token(i + 2))
+        st_.tables.push_back(QualifiedName{"mysql", name_text(i + 2), ""});
     }
     // Function calls: a name followed by '(' (spaces and comments allowed:
     // treating `sleep (1)` as a call fails closed under IGNORE_SPACE).

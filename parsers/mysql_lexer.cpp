@@ -5,13 +5,13 @@ namespace sw::parsers {
 namespace {
 
 bool is_space(unsigned char c) noexcept {
-  return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f' || c == '\v';
+  return char_class(c) & (kSpaceClass | kVtabClass);
 }
 bool is_control(unsigned char c) noexcept {
   return c < 0x20 || c == 0x7f;
 }
 bool is_ident_char(unsigned char c) noexcept {
-  return is_ascii_alpha(c) || is_digit(c) || c == '_' || c == '$' || c >= 0x80;
+  return char_class(c) & (kIdentStart | kDigitClass | kDollarClass);
 }
 bool all_of(std::string_view s, bool (*pred)(unsigned char)) noexcept {
   if (s.empty()) return false;
@@ -185,6 +185,10 @@ bool MysqlLexer::next(Token& out) noexcept {
     ++pos_;
     out.kind = TokenKind::quoted_ident;
     if (!scan_quoted(static_cast<char>(c), false)) error_ = LexError::unterminated_identifier;
+  } else if (is_ident_char(c) &&
+             !((c == 'x' || c == 'X' || c == 'b' || c == 'B' || c == 'n' || c == 'N') &&
+               peek(1) == '\'' && !glued_to_dot)) {
+    scan_word_or_number(out, glued_to_dot);
   } else if ((c == 'x' || c == 'X' || c == 'b' || c == 'B' || c == 'n' || c == 'N') &&
              peek(1) == '\'' && !glued_to_dot) {
     // X'..' and B'..' hold no escapes; N'..' is an ordinary string.
@@ -216,8 +220,6 @@ bool MysqlLexer::next(Token& out) noexcept {
           ++pos_;
       }
     }
-  } else if (is_ident_char(c)) {
-    scan_word_or_number(out, glued_to_dot);
   } else if (c == '.' && is_digit(peek(1)) && !glued_to_dot &&
              !(start > 0 && (is_ident_char(static_cast<unsigned char>(sql_[start - 1])) ||
                              sql_[start - 1] == '`' || sql_[start - 1] == '"'))) {

@@ -2,6 +2,8 @@
 
 #include <xxhash.h>
 
+#include <cstring>
+
 #include "parsers/pg_lexer.hpp"
 
 namespace sw::parsers {
@@ -27,23 +29,26 @@ enum Tag : char {
   kInList = 'i',
 };
 
-void put_bytes(std::string& out, std::string_view text, bool lower) {
+// Tag, length (little-endian base-128 varint) and bytes, folded to lower
+// case when asked.
+void put_token(KeyBuffer& out, char tag, std::string_view text, bool lower) {
   std::size_t n = text.size();
-  // Length as a little-endian base-128 varint.
-  while (n >= 0x80) {
-    out.push_back(static_cast<char>((n & 0x7f) | 0x80));
-    n >>= 7;
+  char* p = out.tail(n + 11);
+  char* const start = p;
+  *p++ = tag;
+  std::size_t len = n;
+  while (len >= 0x80) {
+    *p++ = static_cast<char>((len & 0x7f) | 0x80);
+    len >>= 7;
   }
-  out.push_back(static_cast<char>(n));
-  if (!lower) {
-    out.append(text);
-    return;
+  *p++ = static_cast<char>(len);
+  if (lower) {
+    for (std::size_t i = 0; i < n; ++i)
+      p[i] = static_cast<char>(ascii_lower(static_cast<unsigned char>(text[i])));
+  } else if (n > 0) {
+    std::memcpy(p, text.data(), n);
   }
-  std::size_t at = out.size();
-  out.resize(at + text.size());
-  char* dst = out.data() + at;
-  for (std::size_t i = 0; i < text.size(); ++i)
-    dst[i] = static_cast<char>(ascii_lower(static_cast<unsigned char>(text[i])));
+  out.commit(static_cast<std::size_t>(p - start) + n);
 }
 
 bool is_literal(TokenKind k) {
@@ -54,22 +59,40 @@ bool is_literal(TokenKind k) {
 enum class InList { none, saw_in, open, item, comma };
 
 template <class Lexer>
-NormalizeResult run(Lexer& lexer, std::string_view sql, std::string& out) {
+NormalizeResult run(Lexer& lexer, std::string_view sql, KeyBuffer& out) {
   NormalizeResult r;
   std::size_t key_start = out.size();
   Token t;
   bool segment_has_tokens = false;
   std::uint32_t semicolons = 0;
-  std::size_t last_semicolon_end = 0;
   InList in_state = InList::none;
   std::size_t list_start = 0;
+  // MariaDB's split (see NormalizeResult::server_statements).
+  std::size_t last_significant = sql.size();
+  for (std::size_t i = sql.size(); i-- > 0;) {
+    char c = sql[i];
+    if (!(c == ';' || c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f' || c == '\v')) {
+      last_significant = i;
+      break;
+    }
+  }
+  std::uint32_t server_count = 1;
+  bool server_stopped = false;
   while (lexer.next(t)) {
     std::string_view text = t.text(sql);
     if (t.kind == TokenKind::semicolon) {
       out.push_back(kSemicolon);
       ++semicolons;
+      if (!server_stopped) {
+        if (!segment_has_tokens) {
+          server_stopped = true;  // an empty statement: the server fails it and stops
+        } else if (last_significant != sql.size() && last_significant > t.begin) {
+          ++server_count;
+        } else {
+          server_stopped = true;  // only ';' and whitespace follow: nothing more runs
+        }
+      }
       segment_has_tokens = false;
-      last_semicolon_end = t.end;
       in_state = InList::none;
       continue;
     }
@@ -87,7 +110,7 @@ NormalizeResult run(Lexer& lexer, std::string_view sql, std::string& out) {
     } else if (in_state == InList::item && t.kind == TokenKind::punct && text == ",") {
       in_state = InList::comma;
     } else if (in_state == InList::item && t.kind == TokenKind::punct && text == ")") {
-      out.resize(list_start);
+      out.truncate(list_start);
       out.push_back(kInList);
       in_state = InList::none;
     } else {
@@ -95,12 +118,10 @@ NormalizeResult run(Lexer& lexer, std::string_view sql, std::string& out) {
     }
     switch (t.kind) {
       case TokenKind::word:
-        out.push_back(kWord);
-        put_bytes(out, text, true);
+        put_token(out, kWord, text, true);
         break;
       case TokenKind::quoted_ident:
-        out.push_back(kQuoted);
-        put_bytes(out, text, false);
+        put_token(out, kQuoted, text, false);
         break;
       case TokenKind::string:
       case TokenKind::number:
@@ -110,60 +131,42 @@ NormalizeResult run(Lexer& lexer, std::string_view sql, std::string& out) {
         out.push_back(kParam);
         break;
       case TokenKind::op:
-        out.push_back(kOp);
-        put_bytes(out, text, false);
+        put_token(out, kOp, text, false);
         break;
       case TokenKind::punct:
-        out.push_back(kPunct);
-        put_bytes(out, text, false);
+        put_token(out, kPunct, text, false);
         break;
       case TokenKind::user_var:
-        out.push_back(kUserVar);
-        put_bytes(out, text, false);
+        put_token(out, kUserVar, text, false);
         break;
       case TokenKind::system_var:
-        out.push_back(kSystemVar);
-        put_bytes(out, text, true);
+        put_token(out, kSystemVar, text, true);
         break;
       case TokenKind::exec_begin:
-        out.push_back(kExecBegin);
-        put_bytes(out, text, false);
+        put_token(out, kExecBegin, text, false);
         break;
       case TokenKind::version_begin:
-        out.push_back(kVersionBegin);
-        put_bytes(out, text, false);
+        put_token(out, kVersionBegin, text, false);
         break;
       case TokenKind::exec_end:
         out.push_back(kExecEnd);
         break;
       case TokenKind::hint:
-        out.push_back(kHint);
-        put_bytes(out, text, false);
+        put_token(out, kHint, text, false);
         break;
       case TokenKind::junk:
-        out.push_back(kJunk);
-        put_bytes(out, text, false);
+        put_token(out, kJunk, text, false);
         break;
       case TokenKind::other:
       case TokenKind::semicolon:
-        out.push_back(kOther);
-        put_bytes(out, text, false);
+        put_token(out, kOther, text, false);
         break;
     }
     // The '(' after IN is 3 bytes only for the punct encoding used above.
   }
   r.error = lexer.error();
   r.statements = semicolons + (segment_has_tokens ? 1 : 0);
-  // The server runs whatever follows the last ';' unless it is only whitespace.
-  bool tail = false;
-  for (std::size_t i = last_semicolon_end; i < sql.size(); ++i) {
-    char c = sql[i];
-    if (!(c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f' || c == '\v')) {
-      tail = true;
-      break;
-    }
-  }
-  r.server_statements = semicolons == 0 ? 1 : semicolons + (tail ? 1 : 0);
+  r.server_statements = server_count;
   r.fingerprint = XXH3_64bits(out.data() + key_start, out.size() - key_start);
   return r;
 }
@@ -202,13 +205,21 @@ std::string render(Lexer& lexer, std::string_view sql) {
 }  // namespace
 
 NormalizeResult normalize(Dialect dialect, MysqlLexOptions mysql_options, std::string_view sql,
-                          std::string& out) {
+                          KeyBuffer& out) {
   if (dialect == Dialect::postgres) {
     PgLexer lexer(sql);
     return run(lexer, sql, out);
   }
   MysqlLexer lexer(sql, mysql_options);
   return run(lexer, sql, out);
+}
+
+NormalizeResult normalize(Dialect dialect, MysqlLexOptions mysql_options, std::string_view sql,
+                          std::string& out) {
+  KeyBuffer buf;
+  NormalizeResult r = normalize(dialect, mysql_options, sql, buf);
+  out.append(buf.view());
+  return r;
 }
 
 std::string normalized_text(Dialect dialect, MysqlLexOptions mysql_options, std::string_view sql) {

@@ -42,6 +42,36 @@ enum class LexError : std::uint8_t {
 
 const char* lex_error_message(LexError e) noexcept;
 
+// Character classes for the lexers' hot loops (one table lookup per byte).
+enum CharClass : std::uint8_t {
+  kSpaceClass = 1,    // ' ' \t \n \r \f (PostgreSQL 15 whitespace)
+  kVtabClass = 2,     // \v (whitespace for MySQL only)
+  kIdentStart = 4,    // A-Z a-z _ and bytes >= 0x80
+  kDigitClass = 8,    // 0-9
+  kDollarClass = 16,  // $
+};
+struct CharTable {
+  std::uint8_t c[256] = {};
+  constexpr CharTable() {
+    c[static_cast<unsigned char>(' ')] = kSpaceClass;
+    c[static_cast<unsigned char>('\t')] = kSpaceClass;
+    c[static_cast<unsigned char>('\n')] = kSpaceClass;
+    c[static_cast<unsigned char>('\r')] = kSpaceClass;
+    c[static_cast<unsigned char>('\f')] = kSpaceClass;
+    c[static_cast<unsigned char>('\v')] = kVtabClass;
+    for (int i = 'a'; i <= 'z'; ++i) c[i] = kIdentStart;
+    for (int i = 'A'; i <= 'Z'; ++i) c[i] = kIdentStart;
+    for (int i = 0x80; i < 256; ++i) c[i] = kIdentStart;
+    c[static_cast<unsigned char>('_')] = kIdentStart;
+    for (int i = '0'; i <= '9'; ++i) c[i] = kDigitClass;
+    c[static_cast<unsigned char>('$')] = kDollarClass;
+  }
+};
+inline constexpr CharTable kCharTable{};
+inline std::uint8_t char_class(unsigned char c) noexcept {
+  return kCharTable.c[c];
+}
+
 inline bool is_ascii_alpha(unsigned char c) noexcept {
   return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
 }

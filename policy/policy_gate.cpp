@@ -11,6 +11,8 @@ namespace sw::policy {
 
 namespace {
 
+constexpr std::size_t kMaxCachedKeyBytes = 16 * 1024;
+
 Decision to_decision(const Verdict& v, std::uint64_t fingerprint) {
   Decision d;
   d.allowed = v.allowed;
@@ -27,7 +29,7 @@ Decision to_decision(const Verdict& v, std::uint64_t fingerprint) {
 
 PolicyGate::PolicyGate(std::vector<Profile> profiles, std::size_t cache_capacity)
     : profiles_(std::move(profiles)), cache_(cache_capacity) {
-  key_.reserve(1024);
+  key_.tail(4096);  // warm the buffer so typical statements never grow it
 }
 
 const Profile* PolicyGate::find_profile(std::string_view name) const noexcept {
@@ -71,7 +73,12 @@ Decision PolicyGate::check(const SessionContext& session, std::string_view sql) 
     return to_decision(evaluate(*profile, facts), lexed.fingerprint);
   }
   std::uint64_t hash = XXH3_64bits_withSeed(key_.data(), prefix, lexed.fingerprint);
-  if (const Verdict* hit = cache_.find(hash, key_)) return to_decision(*hit, lexed.fingerprint);
+  // Huge requests (bulk loads under allow_all) are judged but not cached:
+  // their keys would pin megabytes and they rarely repeat.
+  bool cacheable = key_.size() <= kMaxCachedKeyBytes;
+  if (cacheable)
+    if (const Verdict* hit = cache_.find(hash, key_.view()))
+      return to_decision(*hit, lexed.fingerprint);
 
   analysis_.parsed = false;
   analysis_.error.clear();
@@ -88,7 +95,7 @@ Decision PolicyGate::check(const SessionContext& session, std::string_view sql) 
     analysis_.parsed = true;
   }
   Verdict verdict = evaluate(*profile, facts);
-  cache_.insert(hash, key_, verdict);
+  if (cacheable) cache_.insert(hash, key_.view(), verdict);
   return to_decision(verdict, lexed.fingerprint);
 }
 

@@ -6,6 +6,7 @@
 #include <string>
 #include <vector>
 
+#include "parsers/normalizer.hpp"
 #include "parsers/statement.hpp"
 #include "parsers/token.hpp"
 #include "policy/decision_cache.hpp"
@@ -27,7 +28,7 @@ class PolicyGate final : public StatementGate {
  private:
   std::vector<Profile> profiles_;
   DecisionCache cache_;
-  std::string key_;                     // reusable key buffer
+  parsers::KeyBuffer key_;              // reusable key buffer
   parsers::Analysis analysis_;          // reusable on misses
   std::vector<parsers::Token> tokens_;  // reusable on misses
 };

@@ -396,7 +396,7 @@ ConfigLoad load_toml_config_text(std::string_view text, std::string_view source_
   }
   TomlChecker c(out.issues);
   Config& cfg = out.config;
-  c.unknown_keys(root, "", {"server", "admin", "pool", "tenants", "users"});
+  c.unknown_keys(root, "", {"server", "admin", "pool", "tenants", "users", "profiles"});
 
   if (auto* s = c.table(root, "server", "")) {
     c.unknown_keys(
