@@ -496,9 +496,9 @@ net::awaitable<bool> ClientSession::handle_change_user(ByteSpan payload, std::ui
     co_await send_err(er::net_read_error, "08S01", request.error().message, seq);
     co_return false;
   }
-  // Always re-challenge with a fresh scramble: the answer in the request was
-  // computed over the greeting's scramble, which a replay could reuse.
-  scramble_ = make_scramble();
+  // Re-challenge with the greeting's scramble, as the server does: some
+  // clients (Connector/C) answer a switch during COM_CHANGE_USER with the
+  // scramble they already hold.
   scratch_.clear();
   PacketBuilder b(scratch_);
   encode_auth_switch(AuthSwitch{std::string(native_password_plugin), scramble_}, scratch_);
