@@ -14,7 +14,8 @@ namespace {
 
 constexpr std::size_t client_buffer_bytes = 16 * 1024;
 constexpr std::size_t login_packet_limit = 1 << 20;
-constexpr std::uint16_t er_cant_connect = 2003;
+// ER_UNKNOWN_ERROR: a server-side code (2xxx codes are the client library's own).
+constexpr std::uint16_t er_unknown_error = 1105;
 constexpr std::uint16_t er_not_allowed_command = 1148;
 
 std::string quote_identifier(std::string_view name) {
@@ -47,6 +48,12 @@ ClientSession::ClientSession(std::shared_ptr<const ListenerContext> ctx, net::tc
 
 ClientSession::~ClientSession() {
   if (connection_id_) ConnectionRegistry::instance().remove(connection_id_);
+}
+
+void ClientSession::set_backend_tls(BackendLogin& login) const {
+  login.tls = &ctx_->listener->server_tls;
+  login.tls_context = ctx_->server_tls.get();
+  login.host = ctx_->listener->backend.host;
 }
 
 std::string ClientSession::peer_host() const {
@@ -110,7 +117,7 @@ net::awaitable<bool> ClientSession::handshake() {
                                                    ctx_->tenant->pool.connect_timeout);
   if (!server) {
     spdlog::warn("mysql: {}", server.error().message);
-    co_await send_err(er_cant_connect, "HY000",
+    co_await send_err(er_unknown_error, "HY000",
                       "sqlwarden: cannot reach the backend server: " + server.error().message, 0);
     co_return false;
   }
@@ -122,6 +129,7 @@ net::awaitable<bool> ClientSession::handshake() {
                              cap::protocol_41 | cap::secure_connection | cap::plugin_auth |
                              cap::plugin_auth_lenenc_data | cap::connect_with_db |
                              cap::connect_attrs;
+  if (ctx_->client_tls) advertised |= cap::ssl;
   Greeting greeting;
   greeting.server_version = backend.server_version;
   greeting.connection_id = connection_id_;
@@ -151,8 +159,31 @@ net::awaitable<bool> ClientSession::handshake() {
     co_return false;
   }
   if (response->ssl_request) {
-    co_await send_err(er::handshake, "08S01", "sqlwarden: TLS is not enabled on this listener",
-                      seq);
+    if (!ctx_->client_tls) {
+      co_await send_err(er::handshake, "08S01", "sqlwarden: TLS is not enabled on this listener",
+                        seq);
+      co_return false;
+    }
+    // Bytes after the SSLRequest would be plaintext smuggled past TLS.
+    if (!client_.buffered().empty()) co_return false;
+    if (auto st = co_await client_.stream().accept_tls(*ctx_->client_tls); !st) {
+      spdlog::info("mysql: TLS handshake with {} failed: {}", host_, st.error().message);
+      co_return false;
+    }
+    packet = co_await client_.read_packet(seq, login_packet_limit);
+    if (!packet) co_return false;
+    seq = packet->info.next_seq;
+    payload.clear();
+    join_payload(packet->raw, payload);
+    client_.consume(packet->raw.size());
+    response = parse_handshake_response(payload);
+    if (!response || response->ssl_request) {
+      co_await send_err(er::handshake, "08S01", "Bad handshake", seq);
+      co_return false;
+    }
+  } else if (ctx_->listener->client_tls.mode == TlsMode::require) {
+    co_await send_err(er::access_denied, "28000",
+                      "sqlwarden: connections to this listener must use TLS (SSL)", seq);
     co_return false;
   }
   capabilities_ = response->capabilities & advertised;
@@ -197,7 +228,35 @@ net::awaitable<Result<bool>> ClientSession::authenticate_client(const HandshakeR
     client_.consume(packet->raw.size());
     plugin = std::move(target);
   }
-  bool ok = user && verify_scramble_answer(*user, plugin, scramble_, answer);
+  bool ok = false;
+  if (plugin == caching_sha2_plugin && ctx_->listener->caching_sha2_full_auth) {
+    // Full authentication: ask for the password itself, only over TLS.
+    scratch_.clear();
+    PacketBuilder b(scratch_);
+    encode_auth_more_data(std::string(1, sha2_perform_full_auth), scratch_);
+    seq = b.finish(seq);
+    if (!co_await client_.write(scratch_)) co_return false;
+    auto packet = co_await client_.read_packet(seq, login_packet_limit);
+    if (!packet) co_return false;
+    Bytes joined;
+    join_payload(packet->raw, joined);
+    seq = packet->info.next_seq;
+    client_.consume(packet->raw.size());
+    if (!client_.stream().is_tls()) {
+      co_await send_err(er::access_denied, "28000",
+                        "sqlwarden: caching_sha2_password full authentication needs TLS (RSA key "
+                        "exchange is not supported)",
+                        seq);
+      co_return false;
+    }
+    std::string_view clear = as_chars(joined);
+    if (!clear.empty() && clear.back() == '\0') clear.remove_suffix(1);
+    ok = user && verify_clear_password(*user, clear);
+    answer = std::string(clear);
+    plugin.clear();  // no fast-auth marker follows a full authentication
+  } else {
+    ok = user && verify_scramble_answer(*user, plugin, scramble_, answer);
+  }
   if (!ok) {
     spdlog::info("mysql: access denied for user '{}' from {}", response.user, host_);
     co_await send_err(er::access_denied, "28000",
@@ -232,10 +291,11 @@ net::awaitable<bool> ClientSession::login_backend(const HandshakeResponse& respo
   charset_ = response.charset;
   if (capabilities_ & cap::connect_attrs) connect_attrs_ = response.connect_attrs;
   login.connect_attrs = connect_attrs_;
+  set_backend_tls(login);
   auto outcome = co_await server_->login(login);
   if (!outcome) {
     spdlog::warn("mysql: backend login for '{}' failed: {}", user_, outcome.error().message);
-    co_await send_err(er_cant_connect, "HY000",
+    co_await send_err(er_unknown_error, "HY000",
                       "sqlwarden: backend login failed: " + outcome.error().message, seq);
     co_return false;
   }
@@ -474,13 +534,14 @@ net::awaitable<bool> ClientSession::handle_kill(const KillStatement& kill, std::
       login.password = backend_password_;
       login.capabilities = cap::protocol_41 | cap::secure_connection | cap::plugin_auth;
       login.charset = charset_;
+      set_backend_tls(login);
       outcome = co_await (*other)->login(login);
       if (outcome && !outcome->error) outcome = co_await (*other)->execute_simple(sql);
       co_await (*other)->quit();
     }
   }
   if (!outcome)
-    co_return co_await send_err(er_cant_connect, "HY000",
+    co_return co_await send_err(er_unknown_error, "HY000",
                                 "sqlwarden: KILL failed: " + outcome.error().message, seq);
   if (outcome->error) {
     const ErrPacket& e = *outcome->error;
@@ -528,7 +589,7 @@ net::awaitable<bool> ClientSession::handle_change_user(ByteSpan payload, std::ui
     login.connect_attrs = request->connect_attrs;
     auto outcome = co_await server_->change_user(login);
     if (!outcome) {
-      co_await send_err(er_cant_connect, "HY000",
+      co_await send_err(er_unknown_error, "HY000",
                         "sqlwarden: backend COM_CHANGE_USER failed: " + outcome.error().message,
                         seq);
       co_return false;

@@ -48,6 +48,7 @@ class ClientSession {
                                 std::string_view message, std::uint8_t seq);
   net::awaitable<bool> send_ok(std::uint8_t seq);
   std::string peer_host() const;
+  void set_backend_tls(BackendLogin& login) const;
   void close_all();
 
   std::shared_ptr<const ListenerContext> ctx_;

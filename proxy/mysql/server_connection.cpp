@@ -64,6 +64,8 @@ net::awaitable<Result<LoginOutcome>> ServerConnection::login(const BackendLogin&
     caps &= ~cap::connect_with_db;
   if (!(greeting_.capabilities & cap::protocol_41))
     co_return make_error(Errc::unsupported, "backend does not speak protocol 4.1");
+  auto seq = co_await start_tls(login, caps);
+  if (!seq) co_return std::move(seq).error();
   capabilities_ = caps;
 
   std::string plugin = greeting_.auth_plugin;
@@ -84,9 +86,33 @@ net::awaitable<Result<LoginOutcome>> ServerConnection::login(const BackendLogin&
   scratch_.clear();
   PacketBuilder b(scratch_);
   encode_handshake_response(r, scratch_);
-  b.finish(1);
+  std::uint8_t next = b.finish(*seq);
   if (auto st = co_await channel_.write(scratch_); !st) co_return std::move(st).error();
-  co_return co_await finish_auth(plugin, greeting_.scramble, login.password, 2);
+  co_return co_await finish_auth(plugin, greeting_.scramble, login.password, next);
+}
+
+net::awaitable<Result<std::uint8_t>> ServerConnection::start_tls(const BackendLogin& login,
+                                                                 std::uint32_t& caps) {
+  if (!login.tls || login.tls->mode == TlsMode::disabled) co_return std::uint8_t{1};
+  if (!login.tls_context)
+    co_return make_error(Errc::config, "backend TLS is configured but its context is unavailable");
+  if (!(greeting_.capabilities & cap::ssl)) {
+    if (login.tls->mode == TlsMode::require)
+      co_return make_error(Errc::unsupported, "backend does not offer TLS, which is required");
+    co_return std::uint8_t{1};
+  }
+  caps |= cap::ssl;
+  scratch_.clear();
+  PacketBuilder b(scratch_);
+  encode_ssl_request(caps, 1u << 30, login.charset ? login.charset : greeting_.charset, scratch_);
+  std::uint8_t next = b.finish(1);
+  if (auto st = co_await channel_.write(scratch_); !st) co_return std::move(st).error();
+  if (!channel_.buffered().empty())
+    co_return make_error(Errc::protocol_violation, "backend sent data before the TLS handshake");
+  auto st = co_await channel_.stream().connect_tls(*login.tls_context, login.host,
+                                                   !login.tls->ca_file.empty());
+  if (!st) co_return make_error(Errc::io, "backend TLS: " + st.error().message);
+  co_return next;
 }
 
 net::awaitable<Result<LoginOutcome>> ServerConnection::change_user(const BackendLogin& login) {

@@ -16,6 +16,7 @@
 #include "proxy/mysql/codec/handshake.hpp"
 #include "proxy/mysql/codec/messages.hpp"
 #include "proxy/mysql/packet_channel.hpp"
+#include "proxy/net/tls.hpp"
 
 namespace sw::mysql {
 
@@ -26,6 +27,11 @@ struct BackendLogin {
   std::uint32_t capabilities = 0;  // the client's negotiated set; login flags are added
   std::uint8_t charset = 0;
   std::string connect_attrs;
+  // TLS towards the backend: the listener's server_tls and its context
+  // (null when disabled or unavailable).
+  const TlsConfig* tls = nullptr;
+  net::TlsContext* tls_context = nullptr;
+  std::string host;  // for certificate name checks
 };
 
 // The server's verdict on a login or COM_CHANGE_USER: ok, or its ERR.
@@ -54,6 +60,8 @@ class ServerConnection {
   explicit ServerConnection(PacketChannel channel) : channel_(std::move(channel)) {}
 
  private:
+  // SSLRequest + TLS handshake when configured; returns the next sequence id.
+  net::awaitable<Result<std::uint8_t>> start_tls(const BackendLogin& login, std::uint32_t& caps);
   net::awaitable<Result<LoginOutcome>> finish_auth(std::string plugin, std::string scramble,
                                                    const std::string& password, std::uint8_t seq);
 
