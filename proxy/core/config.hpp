@@ -63,6 +63,9 @@ struct ListenerConfig {
   std::chrono::seconds read_timeout{0};   // 0 = none
   std::chrono::seconds write_timeout{0};  // 0 = none
   ClientAuthMethod auth_method = ClientAuthMethod::scram_sha_256;
+  // MySQL: answer caching_sha2_password clients as a server with a cold
+  // cache does — full authentication, the password sent over TLS.
+  bool caching_sha2_full_auth = false;
 };
 
 struct TenantConfig {

@@ -240,7 +240,8 @@ ListenerConfig read_listener(TomlChecker& c, const toml::table& t, const std::st
   ListenerConfig l;
   c.unknown_keys(t, path,
                  {"listen", "backend", "default_database", "client_tls", "server_tls",
-                  "read_timeout_seconds", "write_timeout_seconds", "auth_method"});
+                  "read_timeout_seconds", "write_timeout_seconds", "auth_method",
+                  "caching_sha2_full_auth"});
   c.read_endpoint(t, "listen", path, l.listen);
   c.read_enum(t, "auth_method", path, l.auth_method,
               {{"scram-sha-256", ClientAuthMethod::scram_sha_256},
@@ -250,6 +251,7 @@ ListenerConfig read_listener(TomlChecker& c, const toml::table& t, const std::st
   if (!t.get("listen")) c.issue(path + ".listen", &t, "missing listen address");
   if (!t.get("backend")) c.issue(path + ".backend", &t, "missing backend");
   c.read(t, "default_database", path, l.default_database);
+  c.read(t, "caching_sha2_full_auth", path, l.caching_sha2_full_auth);
   c.read_duration(t, "read_timeout_seconds", path, l.read_timeout, 86400);
   c.read_duration(t, "write_timeout_seconds", path, l.write_timeout, 86400);
   if (auto* tls = c.table(t, "client_tls", path))

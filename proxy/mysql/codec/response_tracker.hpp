@@ -1,0 +1,99 @@
+#pragma once
+// Follows the server's answer to one command, packet by packet, so the
+// proxy can relay it verbatim and know where it ends: result sets (text and
+// binary, several under MULTI_RESULTS), prepare answers, cursors, field
+// lists and single-packet answers. Streaming: it sees bytes as they arrive
+// in any chunking and keeps only a packet header and the first bytes of a
+// payload, so a 20 MB row passes without being buffered.
+#include <array>
+#include <cstdint>
+
+#include "proxy/core/bytes.hpp"
+#include "proxy/core/result.hpp"
+#include "proxy/mysql/codec/constants.hpp"
+
+namespace sw::mysql {
+
+enum class ResponseKind : std::uint8_t {
+  none,         // no answer (COM_QUIT, COM_STMT_CLOSE, COM_STMT_SEND_LONG_DATA)
+  single,       // one packet: OK, ERR, EOF or a string (COM_STATISTICS)
+  text_rows,    // COM_QUERY, COM_PROCESS_INFO: OK | ERR | result sets
+  binary_rows,  // COM_STMT_EXECUTE: like text_rows, or a cursor's metadata
+  fetch,        // COM_STMT_FETCH: rows up to a terminator
+  prepare,      // COM_STMT_PREPARE: ERR | OK + parameter and column definitions
+  field_list,   // COM_FIELD_LIST: ERR | column definitions + terminator
+};
+
+// What the server answers to `cmd`; nullopt for commands the proxy does not relay.
+ResponseKind response_kind(Command cmd) noexcept;
+
+class ResponseTracker {
+ public:
+  explicit ResponseTracker(std::uint32_t capabilities = 0) : capabilities_(capabilities) {}
+  void set_capabilities(std::uint32_t capabilities) noexcept { capabilities_ = capabilities; }
+
+  // Begins following an answer whose first packet carries sequence id `seq`.
+  void start(ResponseKind kind, std::uint8_t seq) noexcept;
+
+  // Takes the next bytes from the server. Returns how many belong to the
+  // current answer: all of them, or fewer when the answer ends inside
+  // `data` (the rest is not the server's to send). Errors: packets out of
+  // order, or a packet that cannot occur at this point.
+  Result<std::size_t> consume(ByteSpan data);
+
+  bool done() const noexcept { return done_; }
+  // Status flags of the last OK/EOF seen (0 until one arrives).
+  std::uint16_t status() const noexcept { return status_; }
+  bool status_seen() const noexcept { return status_seen_; }
+  // The answer ended with ERR.
+  bool failed() const noexcept { return failed_; }
+  // COM_STMT_PREPARE: the statement id the server assigned.
+  std::uint32_t statement_id() const noexcept { return statement_id_; }
+  std::uint8_t next_seq() const noexcept { return seq_; }
+
+ private:
+  enum class State : std::uint8_t {
+    first,
+    column_defs,
+    metadata_eof,
+    rows,
+    prepare_params,
+    prepare_params_eof,
+    prepare_columns,
+    prepare_columns_eof,
+    field_list,
+    single,
+  };
+
+  Status classify(std::uint32_t length);
+  void after_columns();
+  void after_prepare_params();
+  void finish_terminator(ByteSpan head, bool may_open_cursor);
+  bool is_terminator(std::uint8_t first, std::uint32_t length) const noexcept;
+  bool deprecate_eof() const noexcept { return capabilities_ & cap::deprecate_eof; }
+
+  std::uint32_t capabilities_;
+  ResponseKind kind_ = ResponseKind::none;
+  State state_ = State::first;
+  std::uint8_t seq_ = 0;
+  bool done_ = true;
+  bool ends_after_packet_ = false;
+  bool failed_ = false;
+  bool status_seen_ = false;
+  bool continuation_ = false;  // the current packet continues a 16 MiB one
+  bool rows_seen_ = false;
+  std::uint16_t status_ = 0;
+  std::uint32_t statement_id_ = 0;
+  std::uint64_t pending_ = 0;  // definitions still to come in this state
+  std::uint16_t prepare_columns_ = 0;
+
+  std::array<std::uint8_t, 4> header_{};
+  std::size_t header_have_ = 0;
+  std::uint32_t length_ = 0;
+  std::array<std::uint8_t, 32> head_{};
+  std::size_t head_need_ = 0;
+  std::size_t head_have_ = 0;
+  std::uint32_t left_ = 0;  // payload bytes of the current packet not yet seen
+};
+
+}  // namespace sw::mysql

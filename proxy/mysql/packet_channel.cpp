@@ -1,0 +1,69 @@
+#include "proxy/mysql/packet_channel.hpp"
+
+#include <cstring>
+
+namespace sw::mysql {
+
+PacketChannel::PacketChannel(Stream stream, std::size_t initial_buffer)
+    : stream_(std::move(stream)), in_(initial_buffer), initial_(initial_buffer) {}
+
+void PacketChannel::consume(std::size_t n) noexcept {
+  begin_ += n;
+  if (begin_ >= end_) begin_ = end_ = 0;
+}
+
+void PacketChannel::shrink() {
+  if (in_.size() <= initial_ || end_ - begin_ > initial_) return;
+  Bytes smaller(initial_);
+  std::memcpy(smaller.data(), in_.data() + begin_, end_ - begin_);
+  end_ -= begin_;
+  begin_ = 0;
+  in_.swap(smaller);
+}
+
+net::awaitable<Status> PacketChannel::fill() {
+  if (begin_ > 0 && end_ == in_.size()) {
+    std::memmove(in_.data(), in_.data() + begin_, end_ - begin_);
+    end_ -= begin_;
+    begin_ = 0;
+  }
+  if (end_ == in_.size()) in_.resize(in_.size() * 2);
+  net::error_code ec;
+  std::size_t n =
+      co_await stream_.read_some(net::asio::buffer(in_.data() + end_, in_.size() - end_), ec);
+  if (ec) co_return make_error(Errc::io, ec.message());
+  end_ += n;
+  co_return Status{};
+}
+
+net::awaitable<Result<RawPacket>> PacketChannel::read_packet(std::uint8_t expected_seq,
+                                                             std::size_t max_payload) {
+  for (;;) {
+    auto scan = scan_logical_packet(buffered(), expected_seq, max_payload);
+    if (!scan) co_return std::move(scan).error();
+    if (*scan) {
+      const LogicalPacket& lp = **scan;
+      co_return RawPacket{buffered().first(lp.raw_size), lp};
+    }
+    // Make room for the whole packet when its header says it is large.
+    if (auto h = peek_header(buffered())) {
+      std::size_t want = packet_header_size + h->length + packet_header_size;
+      if (begin_ + want > in_.size() && want > in_.size() - (end_ - begin_)) {
+        std::memmove(in_.data(), in_.data() + begin_, end_ - begin_);
+        end_ -= begin_;
+        begin_ = 0;
+        if (want > in_.size()) in_.resize(want);
+      }
+    }
+    if (auto st = co_await fill(); !st) co_return std::move(st).error();
+  }
+}
+
+net::awaitable<Status> PacketChannel::write(ByteSpan bytes) {
+  net::error_code ec;
+  co_await stream_.write(net::asio::buffer(bytes.data(), bytes.size()), ec);
+  if (ec) co_return make_error(Errc::io, ec.message());
+  co_return Status{};
+}
+
+}  // namespace sw::mysql

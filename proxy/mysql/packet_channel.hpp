@@ -1,0 +1,46 @@
+#pragma once
+// One side of a MySQL connection as the drivers see it: a stream plus an
+// input buffer that yields whole logical packets (commands, login packets)
+// or raw chunks (relaying a server's answer without buffering it whole).
+#include <cstdint>
+
+#include "proxy/core/bytes.hpp"
+#include "proxy/core/result.hpp"
+#include "proxy/mysql/codec/packet.hpp"
+#include "proxy/mysql/stream.hpp"
+
+namespace sw::mysql {
+
+struct RawPacket {
+  ByteSpan raw;  // every header and payload byte, valid until consume()/the next read
+  LogicalPacket info;
+};
+
+class PacketChannel {
+ public:
+  PacketChannel(Stream stream, std::size_t initial_buffer);
+
+  Stream& stream() noexcept { return stream_; }
+
+  // Waits for a complete logical packet. Errors: io (peer gone), plus those
+  // of scan_logical_packet. The packet stays buffered until consume().
+  net::awaitable<Result<RawPacket>> read_packet(std::uint8_t expected_seq, std::size_t max_payload);
+  // Reads at least one more byte into the buffer (for relaying).
+  net::awaitable<Status> fill();
+  ByteSpan buffered() const noexcept { return {in_.data() + begin_, end_ - begin_}; }
+  void consume(std::size_t n) noexcept;
+  // Gives back memory a large packet made the buffer grow to.
+  void shrink();
+
+  net::awaitable<Status> write(ByteSpan bytes);
+  void close() noexcept { stream_.close(); }
+
+ private:
+  Stream stream_;
+  Bytes in_;
+  std::size_t begin_ = 0;
+  std::size_t end_ = 0;
+  std::size_t initial_;
+};
+
+}  // namespace sw::mysql

@@ -1,0 +1,228 @@
+#include "proxy/mysql/server_connection.hpp"
+
+#include "proxy/mysql/codec/auth.hpp"
+#include "proxy/mysql/codec/constants.hpp"
+#include "proxy/net/connect.hpp"
+
+namespace sw::mysql {
+
+namespace {
+
+constexpr std::size_t server_buffer_bytes = 32 * 1024;
+constexpr std::size_t login_packet_limit = 1 << 20;
+
+// The answer to `scramble` for `plugin`; nullopt when the plugin cannot be
+// answered on this stream.
+Result<std::string> answer_scramble(std::string_view plugin, const std::string& password,
+                                    std::string_view scramble, bool tls) {
+  if (plugin.empty() || plugin == native_password_plugin)
+    return native_password_response(password, scramble);
+  if (plugin == caching_sha2_plugin) return caching_sha2_response(password, scramble);
+  if (plugin == clear_password_plugin) {
+    if (!tls)
+      return make_error(Errc::unsupported,
+                        "backend asks for mysql_clear_password without TLS; refusing to send the "
+                        "password in clear");
+    return password + '\0';
+  }
+  return make_error(Errc::unsupported, "backend asks for authentication plugin '" +
+                                           std::string(plugin) +
+                                           "', which sqlwarden does not speak");
+}
+
+}  // namespace
+
+net::awaitable<Result<std::unique_ptr<ServerConnection>>> ServerConnection::connect(
+    const Endpoint& backend, std::chrono::milliseconds timeout) {
+  auto socket = co_await net::connect_backend(backend, timeout);
+  if (!socket) co_return std::move(socket).error();
+  auto conn = std::make_unique<ServerConnection>(
+      PacketChannel(Stream(std::move(*socket)), server_buffer_bytes));
+  auto packet = co_await conn->channel_.read_packet(0, login_packet_limit);
+  if (!packet) co_return std::move(packet).error();
+  ByteSpan payload = single_payload(packet->raw);
+  if (!payload.empty() && payload[0] == header::err) {
+    auto err = parse_err(payload);
+    co_return make_error(Errc::io, "backend " + backend.to_string() + " refused: " +
+                                       (err ? err->message : std::string("malformed error")));
+  }
+  auto greeting = parse_greeting(payload);
+  if (!greeting) co_return std::move(greeting).error();
+  conn->greeting_ = std::move(*greeting);
+  conn->channel_.consume(packet->raw.size());
+  co_return std::move(conn);
+}
+
+net::awaitable<Result<LoginOutcome>> ServerConnection::login(const BackendLogin& login) {
+  std::uint32_t caps = (login.capabilities & greeting_.capabilities & cap::proxy_supported) |
+                       cap::long_password | cap::protocol_41 | cap::secure_connection |
+                       cap::plugin_auth;
+  caps |= greeting_.capabilities & cap::plugin_auth_lenenc_data;
+  if (login.database)
+    caps |= cap::connect_with_db;
+  else
+    caps &= ~cap::connect_with_db;
+  if (!(greeting_.capabilities & cap::protocol_41))
+    co_return make_error(Errc::unsupported, "backend does not speak protocol 4.1");
+  auto seq = co_await start_tls(login, caps);
+  if (!seq) co_return std::move(seq).error();
+  capabilities_ = caps;
+
+  std::string plugin = greeting_.auth_plugin;
+  if (plugin != caching_sha2_plugin) plugin = std::string(native_password_plugin);
+  auto answer =
+      answer_scramble(plugin, login.password, greeting_.scramble, channel_.stream().is_tls());
+  if (!answer) co_return std::move(answer).error();
+
+  HandshakeResponse r;
+  r.capabilities = caps;
+  r.max_packet = 1u << 30;
+  r.charset = login.charset ? login.charset : greeting_.charset;
+  r.user = login.user;
+  r.auth_response = std::move(*answer);
+  r.database = login.database;
+  r.auth_plugin = plugin;
+  r.connect_attrs = login.connect_attrs;
+  scratch_.clear();
+  PacketBuilder b(scratch_);
+  encode_handshake_response(r, scratch_);
+  std::uint8_t next = b.finish(*seq);
+  if (auto st = co_await channel_.write(scratch_); !st) co_return std::move(st).error();
+  co_return co_await finish_auth(plugin, greeting_.scramble, login.password, next);
+}
+
+net::awaitable<Result<std::uint8_t>> ServerConnection::start_tls(const BackendLogin& login,
+                                                                 std::uint32_t& caps) {
+  if (!login.tls || login.tls->mode == TlsMode::disabled) co_return std::uint8_t{1};
+  if (!login.tls_context)
+    co_return make_error(Errc::config, "backend TLS is configured but its context is unavailable");
+  if (!(greeting_.capabilities & cap::ssl)) {
+    if (login.tls->mode == TlsMode::require)
+      co_return make_error(Errc::unsupported, "backend does not offer TLS, which is required");
+    co_return std::uint8_t{1};
+  }
+  caps |= cap::ssl;
+  scratch_.clear();
+  PacketBuilder b(scratch_);
+  encode_ssl_request(caps, 1u << 30, login.charset ? login.charset : greeting_.charset, scratch_);
+  std::uint8_t next = b.finish(1);
+  if (auto st = co_await channel_.write(scratch_); !st) co_return std::move(st).error();
+  if (!channel_.buffered().empty())
+    co_return make_error(Errc::protocol_violation, "backend sent data before the TLS handshake");
+  auto st = co_await channel_.stream().connect_tls(*login.tls_context, login.host,
+                                                   !login.tls->ca_file.empty());
+  if (!st) co_return make_error(Errc::io, "backend TLS: " + st.error().message);
+  co_return next;
+}
+
+net::awaitable<Result<LoginOutcome>> ServerConnection::change_user(const BackendLogin& login) {
+  std::string plugin = greeting_.auth_plugin;
+  if (plugin != caching_sha2_plugin) plugin = std::string(native_password_plugin);
+  auto answer =
+      answer_scramble(plugin, login.password, greeting_.scramble, channel_.stream().is_tls());
+  if (!answer) co_return std::move(answer).error();
+  ChangeUser c;
+  c.user = login.user;
+  c.auth_response = std::move(*answer);
+  c.database = login.database.value_or("");
+  c.charset = login.charset ? login.charset : greeting_.charset;
+  c.auth_plugin = plugin;
+  c.connect_attrs = login.connect_attrs;
+  scratch_.clear();
+  PacketBuilder b(scratch_);
+  encode_change_user(c, capabilities_, scratch_);
+  b.finish(0);
+  if (auto st = co_await channel_.write(scratch_); !st) co_return std::move(st).error();
+  co_return co_await finish_auth(plugin, greeting_.scramble, login.password, 1);
+}
+
+net::awaitable<Result<LoginOutcome>> ServerConnection::finish_auth(std::string plugin,
+                                                                   std::string scramble,
+                                                                   const std::string& password,
+                                                                   std::uint8_t seq) {
+  for (int round = 0; round < 8; ++round) {
+    auto packet = co_await channel_.read_packet(seq, login_packet_limit);
+    if (!packet) co_return std::move(packet).error();
+    Bytes payload;
+    join_payload(packet->raw, payload);
+    seq = packet->info.next_seq;
+    channel_.consume(packet->raw.size());
+    if (payload.empty()) co_return make_error(Errc::protocol_violation, "empty auth packet");
+    LoginOutcome outcome;
+    switch (payload[0]) {
+      case header::ok: {
+        auto ok = parse_ok(payload);
+        if (ok) outcome.status = ok->status;
+        co_return outcome;
+      }
+      case header::err: {
+        auto err = parse_err(payload);
+        if (!err) co_return make_error(Errc::protocol_violation, "malformed ERR during login");
+        outcome.error = std::move(*err);
+        co_return outcome;
+      }
+      case header::eof: {
+        auto sw = parse_auth_switch(payload);
+        if (!sw) co_return make_error(Errc::protocol_violation, "malformed auth switch request");
+        plugin = sw->plugin;
+        scramble = sw->data;
+        greeting_.scramble = scramble;
+        auto answer = answer_scramble(plugin, password, scramble, channel_.stream().is_tls());
+        if (!answer) co_return std::move(answer).error();
+        scratch_.clear();
+        seq = append_packets(scratch_, seq, as_bytes(*answer));
+        if (auto st = co_await channel_.write(scratch_); !st) co_return std::move(st).error();
+        break;
+      }
+      case header::auth_more_data: {
+        if (plugin != caching_sha2_plugin || payload.size() < 2)
+          co_return make_error(Errc::protocol_violation, "unexpected AuthMoreData");
+        if (payload[1] == sha2_fast_auth_success) break;  // the OK follows
+        if (payload[1] != sha2_perform_full_auth)
+          co_return make_error(Errc::protocol_violation, "unexpected caching_sha2 message");
+        if (!channel_.stream().is_tls())
+          co_return make_error(Errc::unsupported,
+                               "backend wants caching_sha2_password full authentication, which "
+                               "needs TLS to the backend (RSA key exchange is not supported)");
+        std::string clear = password + '\0';
+        scratch_.clear();
+        seq = append_packets(scratch_, seq, as_bytes(clear));
+        if (auto st = co_await channel_.write(scratch_); !st) co_return std::move(st).error();
+        break;
+      }
+      default:
+        co_return make_error(Errc::protocol_violation, "unexpected packet during backend login");
+    }
+  }
+  co_return make_error(Errc::protocol_violation, "backend login does not end");
+}
+
+net::awaitable<Result<LoginOutcome>> ServerConnection::execute_simple(std::string_view sql) {
+  scratch_.clear();
+  PacketBuilder b(scratch_);
+  scratch_.push_back(static_cast<std::uint8_t>(Command::query));
+  scratch_.insert(scratch_.end(), sql.begin(), sql.end());
+  b.finish(0);
+  if (auto st = co_await channel_.write(scratch_); !st) co_return std::move(st).error();
+  auto packet = co_await channel_.read_packet(1, login_packet_limit);
+  if (!packet) co_return std::move(packet).error();
+  ByteSpan payload = single_payload(packet->raw);
+  LoginOutcome outcome;
+  if (auto err = parse_err(payload)) {
+    outcome.error = std::move(*err);
+  } else if (auto ok = parse_ok(payload)) {
+    outcome.status = ok->status;
+  } else {
+    co_return make_error(Errc::protocol_violation, "expected OK or ERR");
+  }
+  channel_.consume(packet->raw.size());
+  co_return outcome;
+}
+
+net::awaitable<void> ServerConnection::quit() {
+  static constexpr std::uint8_t com_quit[] = {1, 0, 0, 0, static_cast<std::uint8_t>(Command::quit)};
+  (void)co_await channel_.write(ByteSpan(com_quit, sizeof com_quit));
+  channel_.close();
+}
+
+}  // namespace sw::mysql

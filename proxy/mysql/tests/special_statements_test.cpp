@@ -1,0 +1,40 @@
+#include <gtest/gtest.h>
+
+#include "proxy/mysql/codec/special_statements.hpp"
+
+namespace sw::mysql {
+namespace {
+
+TEST(MyKill, RecognisedForms) {
+  KillStatement k;
+  ASSERT_EQ(parse_kill_statement("KILL 12", k), KillParse::kill);
+  EXPECT_EQ(k.id, 12u);
+  EXPECT_FALSE(k.query_only);
+  ASSERT_EQ(parse_kill_statement("  kill query 7 ;", k), KillParse::kill);
+  EXPECT_TRUE(k.query_only);
+  EXPECT_EQ(k.id, 7u);
+  ASSERT_EQ(parse_kill_statement("/* x */ KILL SOFT CONNECTION 3 -- bye\n", k), KillParse::kill);
+  EXPECT_FALSE(k.hard);
+  EXPECT_EQ(k.id, 3u);
+}
+
+TEST(MyKill, OtherStatementsAndUnsupportedForms) {
+  KillStatement k;
+  EXPECT_EQ(parse_kill_statement("SELECT 1", k), KillParse::not_kill);
+  EXPECT_EQ(parse_kill_statement("killer", k), KillParse::not_kill);
+  EXPECT_EQ(parse_kill_statement("KILL USER app", k), KillParse::unsupported);
+  EXPECT_EQ(parse_kill_statement("KILL QUERY ID 5", k), KillParse::unsupported);
+  EXPECT_EQ(parse_kill_statement("KILL 5; DROP TABLE t", k), KillParse::unsupported);
+  EXPECT_EQ(parse_kill_statement("KILL /*!50000 5 */", k), KillParse::unsupported);
+}
+
+TEST(MyLoadDataLocal, Detected) {
+  EXPECT_TRUE(is_load_data_local("LOAD DATA LOCAL INFILE '/etc/passwd' INTO TABLE t"));
+  EXPECT_TRUE(is_load_data_local("load  data low_priority local infile 'x' into table t"));
+  EXPECT_TRUE(is_load_data_local("/* c */ LOAD XML LOCAL INFILE 'x' INTO TABLE t"));
+  EXPECT_FALSE(is_load_data_local("LOAD DATA INFILE 'x' INTO TABLE t"));
+  EXPECT_FALSE(is_load_data_local("SELECT 'LOAD DATA LOCAL'"));
+}
+
+}  // namespace
+}  // namespace sw::mysql
