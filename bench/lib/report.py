@@ -98,7 +98,9 @@ def idle_table(rows):
     for r in rows:
         m = r["result"]
         mib = lambda k: fmt(m[k] / 1024, 1) if m.get(k) is not None else "–"  # noqa: E731
-        errs = "; ".join(f"{n}× {e[:70]}" for e, n in list(m.get("errors", {}).items())[:2])
+        # libpq prefixes every message with 'connection to server at "...", port N failed: '.
+        short = lambda e: e.split(" failed: ", 1)[-1][:110]  # noqa: E731
+        errs = "; ".join(f"{n:,}× {short(e)}" for e, n in list(m.get("errors", {}).items())[:3])
         note = m.get("error", "") if not m.get("ok") else ""
         if errs:
             note = f"{note} ({errs})" if note else errs
@@ -234,6 +236,26 @@ def render(data):
     if data.get("idle"):
         parts += ["### Idle clients (PostgreSQL sessions after a full startup, held idle)", "",
                   idle_table(data["idle"]), ""]
+    if data.get("profile"):
+        parts += ["### Where the proxy's CPU goes (perf record -F 1999 on the proxy process, flat; perf stat counts)", ""]
+        for pr in data["profile"]:
+            parts.append(f"**{pr.get('target')}**, {pr.get('workload')}:")
+            parts.append("")
+            if pr.get("error"):
+                parts += [f"profile failed: {pr['error']}", ""]
+                continue
+            pq = pr.get("per_query", {})
+            load = pr.get("load", {})
+            parts.append(f"{fmt(load.get('tps'))} tps while sampled; per query: "
+                         f"{pq.get('raw_syscalls:sys_enter', '–')} syscalls, "
+                         f"{pq.get('context-switches', '–')} context switches (perf stat)")
+            calls = ", ".join(f"{k.split('sys_enter_')[1]} {v}" for k, v in sorted(pq.items(), key=lambda kv: -kv[1])
+                              if k.startswith("syscalls:") and v >= 0.05)
+            if calls:
+                parts.append(f"(syscalls per query by kind: {calls})")
+            parts.append("")
+            parts += ["```", "by binary/library:"] + pr["by_dso"] + ["", "top symbols:"] + pr["top_symbols"] + \
+                ["```", ""]
     if data.get("micro"):
         parts += ["### Micro benchmarks (Google Benchmark)", "", micro_table(data["micro"]), ""]
     parts += ["### Commands", "", "```"] + m["commands"] + ["```", ""]
