@@ -1,0 +1,89 @@
+"""What bench/run measures. Adding a row is adding one line here.
+
+A target is one way of reaching a backend: directly, or through a proxy
+instance (kind + pool mode + pool size). `requires` names a feature probe
+(probes.py); a target whose probe fails is skipped with the probe's note,
+so rows for features that have not landed yet sit here ready and switch on
+by themselves once main has the feature.
+"""
+from dataclasses import dataclass, field
+
+SESSION_POOL = 120  # session mode needs a server connection per client: >= largest client count
+TXN_POOL = 20       # the documented default pool size ([pool] size)
+
+
+@dataclass(frozen=True)
+class Target:
+    name: str
+    proxy: str = None                 # None (direct) | "sqlwarden" | "pgbouncer"
+    pool_mode: str = "session"
+    pool_size: int = SESSION_POOL
+    user: str = "app"                 # demo user; sqlwarden maps it to its profile
+    requires: str = None              # feature probe that must pass (probes.py)
+    only: tuple = ()                  # test kinds this target runs ((): all it can)
+    skip_modes: tuple = ()            # pgbench -M modes this target cannot serve
+
+    @property
+    def instance_key(self):
+        return f"{self.proxy}-{self.pool_mode}-{self.pool_size}" if self.proxy else None
+
+
+PG_TARGETS = [
+    Target("direct"),
+    Target("sqlwarden allow_all", "sqlwarden"),
+    Target("sqlwarden read_only", "sqlwarden", user="reader", requires="pg_read_only", only=("select",)),
+    Target("pgbouncer session", "pgbouncer"),
+    Target("sqlwarden transaction", "sqlwarden", "transaction", TXN_POOL, requires="pg_multiplexing"),
+    Target("pgbouncer transaction", "pgbouncer", "transaction", TXN_POOL, requires="pg_multiplexing",
+           skip_modes=("prepared",)),  # PgBouncer 1.18 has no prepared-statement tracking
+]
+
+MY_TARGETS = [
+    Target("direct"),
+    Target("sqlwarden allow_all", "sqlwarden"),
+    Target("sqlwarden read_only", "sqlwarden", user="reader", requires="my_read_only",
+           only=("oltp_point_select",)),  # oltp_read_only wraps events in BEGIN/COMMIT, which read_only denies
+]
+
+# Idle-client memory: proxies only (direct has no proxy to weigh).
+IDLE_TARGETS = [
+    Target("sqlwarden allow_all", "sqlwarden"),
+    Target("pgbouncer session", "pgbouncer"),
+]
+
+
+@dataclass
+class Plan:
+    rounds: int
+    seconds: int               # per throughput run
+    pgbench_scale: int
+    pg_tests: list             # (script, mode, clients)
+    latency_modes: list        # pgbench -S -c 1 per mode, p50/p99 from the per-transaction log
+    connect_clients: int       # pgbench -S -C clients
+    my_tests: list             # (sysbench test, ps mode, threads)
+    sysbench_tables: int
+    sysbench_table_size: int
+    idle_counts: list
+    micro: bool
+    notes: list = field(default_factory=list)
+
+
+def full_plan():
+    pg = [(script, mode, clients)
+          for script in ("select", "tpcb")
+          for clients in (16, 100)
+          for mode in ("simple", "extended", "prepared")]
+    my = [(test, ps, 16) for test in ("oltp_point_select", "oltp_read_only") for ps in ("auto", "disable")]
+    return Plan(rounds=3, seconds=4, pgbench_scale=10, pg_tests=pg, latency_modes=["simple", "prepared"],
+                connect_clients=8, my_tests=my, sysbench_tables=4, sysbench_table_size=10000,
+                idle_counts=[1000, 10000], micro=True)
+
+
+def quick_plan():
+    pg = [("select", mode, 16) for mode in ("simple", "extended", "prepared")] + [("tpcb", "simple", 16)]
+    my = [("oltp_point_select", ps, 16) for ps in ("auto", "disable")]
+    return Plan(rounds=1, seconds=3, pgbench_scale=2, pg_tests=pg, latency_modes=["simple"],
+                connect_clients=8, my_tests=my, sysbench_tables=2, sysbench_table_size=5000,
+                idle_counts=[1000], micro=False,
+                notes=["--quick: one round (no spread), 3 s runs, 16 clients only, "
+                       "TPC-B in simple mode only, sysbench point select only, 1,000 idle clients only."])
