@@ -92,8 +92,17 @@ profile = "read_only"
     ::execl(bin.c_str(), bin.c_str(), "run", "--config", cfg.c_str(), static_cast<char*>(nullptr));
     ::_exit(127);
   }
-  if (!wait_for_port(pg_port_, 10000) || !wait_for_port(my_port_, 10000))
-    ADD_FAILURE() << "sqlwarden did not start listening; log:\n" << log();
+  // Readiness comes from the log, not from probe connections: a probe would
+  // occupy a client slot and race tests of max_client_connections. Every
+  // listener is bound and listening before "sqlwarden ready" is logged.
+  auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(20);
+  while (log().find("sqlwarden ready") == std::string::npos) {
+    if (!running() || std::chrono::steady_clock::now() > deadline) {
+      ADD_FAILURE() << "sqlwarden did not become ready; log:\n" << log();
+      break;
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
 }
 
 ProxyProcess::~ProxyProcess() {
@@ -103,7 +112,9 @@ ProxyProcess::~ProxyProcess() {
 bool ProxyProcess::running() const {
   if (pid_ <= 0) return false;
   int status = 0;
-  return ::waitpid(pid_, &status, WNOHANG) == 0;
+  if (::waitpid(pid_, &status, WNOHANG) == 0) return true;
+  pid_ = -1;  // reaped: never signal a pid the kernel may hand out again
+  return false;
 }
 
 std::string ProxyProcess::log() const {

@@ -37,7 +37,7 @@ class ProxyProcess {
   std::uint16_t pg_port_ = 0;
   std::uint16_t my_port_ = 0;
   std::uint16_t admin_port_ = 0;
-  pid_t pid_ = -1;
+  mutable pid_t pid_ = -1;
 };
 
 // True once something accepts TCP connections on 127.0.0.1:port.
