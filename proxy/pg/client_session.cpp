@@ -265,6 +265,7 @@ net::awaitable<bool> ClientSession::startup() {
   login.connect_timeout = ctx_->tenant->pool.connect_timeout;
   login.tls = &listener.server_tls;
   login.tls_context = ctx_->server_tls.get();
+  login.scram_cache = &ctx_->backend_scram_cache;
   if (login.password.reveal().rfind("SCRAM-SHA-256$", 0) == 0) {
     co_await fatal("28000", "sqlwarden: no backend_password configured for user \"" + user_ +
                                 "\" (its password is a SCRAM verifier)");
