@@ -80,12 +80,18 @@ awaitable<Status> Stream::accept_tls(TlsContext& context) {
 awaitable<Status> Stream::connect_tls(TlsContext& context, const std::string& host,
                                       bool verify_name) {
   tls_ = std::make_unique<asio::ssl::stream<tcp::socket>>(std::move(plain_), context);
-  SSL_set_tlsext_host_name(tls_->native_handle(), host.c_str());
-  if (verify_name) {
-    X509_VERIFY_PARAM* param = SSL_get0_param(tls_->native_handle());
-    X509_VERIFY_PARAM_set1_host(param, host.c_str(), 0);
-  }
   error_code ec;
+  asio::ip::make_address(host, ec);
+  bool is_ip = !ec;
+  if (!is_ip) SSL_set_tlsext_host_name(tls_->native_handle(), host.c_str());  // no SNI for IPs
+  if (verify_name) {
+    // An IP literal must match an IP SAN, a name a DNS SAN.
+    X509_VERIFY_PARAM* param = SSL_get0_param(tls_->native_handle());
+    if (is_ip)
+      X509_VERIFY_PARAM_set1_ip_asc(param, host.c_str());
+    else
+      X509_VERIFY_PARAM_set1_host(param, host.c_str(), 0);
+  }
   co_await tls_->async_handshake(asio::ssl::stream_base::client, nothrow(ec));
   if (ec) co_return make_error(Errc::io, "TLS handshake with backend: " + ec.message());
   co_return Status{};

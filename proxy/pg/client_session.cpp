@@ -1,6 +1,8 @@
 #include "proxy/pg/client_session.hpp"
 
 #include <algorithm>
+#include <cctype>
+#include <optional>
 
 #include <spdlog/spdlog.h>
 
@@ -40,6 +42,46 @@ const std::string& denial_marker() {
     return s;
   }();
   return marker;
+}
+
+std::string lower(std::string_view s) {
+  std::string out(s);
+  for (auto& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return out;
+}
+
+// Startup parameters set server settings without a SET statement, so under
+// a restricting profile (which denies SET) only harmless client settings
+// pass, and only client encodings in which an ASCII byte is always that
+// character: in SJIS, BIG5, GBK, UHC, JOHAB and GB18030 a quote or
+// backslash byte can be the tail of a multibyte character, so the server
+// would read a statement differently from the gate.
+std::optional<std::string> check_startup_params(
+    const std::vector<std::pair<std::string, std::string>>& params, const std::string& profile) {
+  static constexpr std::string_view kAllowed[] = {
+      "application_name", "client_encoding",          "datestyle", "timezone", "extra_float_digits",
+      "intervalstyle",    "fallback_application_name"};
+  static constexpr std::string_view kUnsafeEncodings[] = {
+      "sjis",   "shift_jis", "shiftjis", "mskanji",        "big5",         "gbk",    "cp936",
+      "uhc",    "johab",     "gb18030",  "shift_jis_2004", "shiftjis2004", "win932", "win936",
+      "win949", "win950",    "cp932",    "cp949",          "cp950"};
+  for (const auto& [name, value] : params) {
+    std::string key = lower(name);
+    if (std::find(std::begin(kAllowed), std::end(kAllowed), key) == std::end(kAllowed))
+      return "startup parameter \"" + name + "\" is not allowed for profile \"" + profile + "\"";
+    if (key == "client_encoding") {
+      std::string enc = lower(value);
+      std::erase(enc, '_');
+      std::erase(enc, '-');
+      for (std::string_view bad : kUnsafeEncodings) {
+        std::string b(bad);
+        std::erase(b, '_');
+        if (enc == b)
+          return "client_encoding \"" + value + "\" is not allowed for profile \"" + profile + "\"";
+      }
+    }
+  }
+  return std::nullopt;
 }
 
 bool is_false(std::string_view v) {
@@ -255,6 +297,12 @@ net::awaitable<bool> ClientSession::startup() {
   gate_context_.user = user_;
   gate_context_.database = database_;
   gate_context_.profile = profile_;
+  if (profile_ != "allow_all") {
+    if (auto refusal = check_startup_params(forward, profile_)) {
+      co_await fatal("42501", *refusal);
+      co_return false;
+    }
+  }
 
   ServerLogin login;
   login.backend = listener.backend;
@@ -265,6 +313,7 @@ net::awaitable<bool> ClientSession::startup() {
   login.connect_timeout = ctx_->tenant->pool.connect_timeout;
   login.tls = &listener.server_tls;
   login.tls_context = ctx_->server_tls.get();
+  login.scram_cache = &ctx_->backend_scram_cache;
   if (login.password.reveal().rfind("SCRAM-SHA-256$", 0) == 0) {
     co_await fatal("28000", "sqlwarden: no backend_password configured for user \"" + user_ +
                                 "\" (its password is a SCRAM verifier)");
@@ -468,7 +517,7 @@ net::awaitable<void> ClientSession::server_to_client() {
       if (status) server_->set_tx_status(*status);
       ++syncs_received_;
       while (!denials_.empty() && denials_.front().sync_seq <= syncs_received_)
-        denials_.pop_front();
+        denials_.erase(denials_.begin());
       touch();
     } else if (step.type == msg::kErrorResponse) {
       rewritten.clear();

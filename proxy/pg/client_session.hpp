@@ -6,9 +6,9 @@
 // on the session's worker, so the shared state below needs no locks.
 #include <chrono>
 #include <cstdint>
-#include <deque>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "policy/gate.hpp"
 #include "proxy/net/connection_tracker.hpp"
@@ -70,7 +70,7 @@ class ClientSession : public std::enable_shared_from_this<ClientSession> {
   ClientCancelKey cancel_key_;
   bool registered_ = false;
 
-  std::deque<Denial> denials_;
+  std::vector<Denial> denials_;       // usually empty; a few entries at most
   std::uint64_t syncs_sent_ = 0;      // Query, Sync, FunctionCall sent to the server
   std::uint64_t syncs_received_ = 0;  // ReadyForQuery received from the server
   std::chrono::steady_clock::time_point last_activity_;

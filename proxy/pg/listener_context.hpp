@@ -23,6 +23,7 @@ struct ListenerContext {
   std::shared_ptr<net::TlsContext> server_tls;  // null unless server_tls.mode != disabled
   std::string tls_problem;                      // why a configured TLS context is missing
   std::unordered_map<std::string, auth::ScramVerifier> scram_cache;
+  auth::SaltedPasswordCache backend_scram_cache;  // logins to the backend
 
   static std::shared_ptr<ListenerContext> make(ConfigPtr config, const TenantConfig& tenant,
                                                const ListenerConfig& listener,

@@ -120,6 +120,7 @@ net::awaitable<Result<std::string>> ServerConnection::authenticate(const ServerL
           if (!offered)
             co_return make_error(Errc::unsupported, "backend offers no SASL mechanism we support");
           scram.emplace(pw);
+          scram->set_cache(login.scram_cache);
           codec::append_sasl_initial_response(out, auth::kScramSha256, scram->client_first());
           break;
         }

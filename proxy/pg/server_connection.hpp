@@ -12,6 +12,7 @@
 #include "proxy/core/config.hpp"
 #include "proxy/core/result.hpp"
 #include "proxy/net/tls.hpp"
+#include "proxy/pg/auth/scram.hpp"
 #include "proxy/pg/cancel_registry.hpp"
 #include "proxy/pg/message_reader.hpp"
 
@@ -26,7 +27,8 @@ struct ServerLogin {
   std::vector<std::pair<std::string, std::string>> params;
   std::chrono::milliseconds connect_timeout{5000};
   const TlsConfig* tls = nullptr;
-  net::TlsContext* tls_context = nullptr;  // set when tls->mode != disabled
+  net::TlsContext* tls_context = nullptr;            // set when tls->mode != disabled
+  auth::SaltedPasswordCache* scram_cache = nullptr;  // the worker's, optional
 };
 
 class ServerConnection {

@@ -220,5 +220,30 @@ TEST_F(PgDenial, FunctionCallDeniedForRestrictedProfile) {
   EXPECT_EQ(pg_value(reader.get(), "select 1"), "1");
 }
 
+TEST_F(PgDenial, StartupParametersLimitedUnderRestrictedProfiles) {
+  // allow_all may set anything at startup ...
+  auto app = pg_connect(proxy_->port(), "app", "exo_cluster", "options='-c work_mem=8MB'");
+  ASSERT_EQ(PQstatus(app.get()), CONNECTION_OK) << PQerrorMessage(app.get());
+  EXPECT_EQ(pg_value(app.get(), "show work_mem"), "8MB");
+  // ... a restricted profile only harmless client settings: startup
+  // parameters are SET statements in disguise.
+  auto opts = pg_connect(proxy_->port(), "reader", "exo_cluster", "options='-c work_mem=8MB'");
+  EXPECT_EQ(PQstatus(opts.get()), CONNECTION_BAD);
+  EXPECT_NE(
+      std::string(PQerrorMessage(opts.get())).find("startup parameter \"options\" is not allowed"),
+      std::string::npos)
+      << PQerrorMessage(opts.get());
+  // Encodings where a quote byte can end a multibyte character are refused.
+  auto sjis = pg_connect(proxy_->port(), "reader", "exo_cluster", "client_encoding=SJIS");
+  EXPECT_EQ(PQstatus(sjis.get()), CONNECTION_BAD);
+  EXPECT_NE(std::string(PQerrorMessage(sjis.get())).find("client_encoding \"SJIS\""),
+            std::string::npos)
+      << PQerrorMessage(sjis.get());
+  auto ok = pg_connect(proxy_->port(), "reader", "exo_cluster",
+                       "client_encoding=LATIN1 application_name=r1");
+  ASSERT_EQ(PQstatus(ok.get()), CONNECTION_OK) << PQerrorMessage(ok.get());
+  EXPECT_EQ(pg_value(ok.get(), "show client_encoding"), "LATIN1");
+}
+
 }  // namespace
 }  // namespace sw::test

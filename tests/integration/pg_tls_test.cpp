@@ -99,5 +99,33 @@ TEST(PgTls, AllowAcceptsBoth) {
   EXPECT_NE(r.output.find("SSL connection (protocol: TLSv1.3"), std::string::npos) << r.output;
 }
 
+// Backend TLS: a second sqlwarden (B) uses the first (A, TLS required) as
+// its backend, verifying A's certificate against the test CA.
+TEST(PgTls, BackendTlsVerifiesServerCertificate) {
+  std::string tls = make_ca(make_temp_dir("pg_tls_ca_backend"));
+  ProxyProcess a("pg_tls_backend_a", tls_options(tls, "require"));
+  ProxyOptions b_opts;
+  b_opts.pg_backend_port = a.pg_port();
+  b_opts.pg_tenant_toml = fmt::format(
+      "[tenants.postgres.server_tls]\nmode = \"require\"\nca_file = \"{}/ca.crt\"\n", tls);
+  ProxyProcess b("pg_tls_backend_b", b_opts);
+  auto c = pg_connect(b.pg_port(), "app", "exo_cluster", "sslmode=disable");
+  ASSERT_EQ(PQstatus(c.get()), CONNECTION_OK) << PQerrorMessage(c.get()) << b.log();
+  EXPECT_EQ(pg_value(c.get(), "select count(*) from ai_models"), "6");
+
+  // The same with a CA that did not sign A's certificate: refused.
+  std::string other = make_ca(make_temp_dir("pg_tls_ca_backend_other"));
+  ProxyOptions bad_opts;
+  bad_opts.pg_backend_port = a.pg_port();
+  bad_opts.pg_tenant_toml = fmt::format(
+      "[tenants.postgres.server_tls]\nmode = \"require\"\nca_file = \"{}/ca.crt\"\n", other);
+  ProxyProcess bad("pg_tls_backend_bad", bad_opts);
+  auto refused = pg_connect(bad.pg_port(), "app", "exo_cluster", "sslmode=disable");
+  EXPECT_EQ(PQstatus(refused.get()), CONNECTION_BAD);
+  EXPECT_NE(std::string(PQerrorMessage(refused.get())).find("TLS handshake with backend"),
+            std::string::npos)
+      << PQerrorMessage(refused.get());
+}
+
 }  // namespace
 }  // namespace sw::test

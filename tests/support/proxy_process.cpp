@@ -42,8 +42,8 @@ ProxyProcess::ProxyProcess(const std::string& name, ProxyOptions options) {
   pg_port_ = free_port();
   my_port_ = free_port();
   admin_port_ = free_port();
-  std::string config =
-      fmt::format(R"([server]
+  std::string config = fmt::format(
+      R"([server]
 workers = {}
 log_level = "debug"
 shutdown_grace_seconds = 5
@@ -77,9 +77,10 @@ password = "reader"
 profile = "read_only"
 {}
 )",
-                  options.workers, options.extra_server_toml, admin_port_, pg_port_, s.pg_host,
-                  s.pg_port, options.pg_tenant_toml, my_port_, s.my_host, s.my_port,
-                  options.my_tenant_toml, options.extra_toml);
+      options.workers, options.extra_server_toml, admin_port_, pg_port_,
+      options.pg_backend_port ? std::string("127.0.0.1") : s.pg_host,
+      options.pg_backend_port ? options.pg_backend_port : s.pg_port, options.pg_tenant_toml,
+      my_port_, s.my_host, s.my_port, options.my_tenant_toml, options.extra_toml);
   std::ofstream(dir_ + "/sqlwarden.toml") << config;
 
   pid_ = ::fork();

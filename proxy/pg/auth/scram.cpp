@@ -167,6 +167,18 @@ Result<std::string> ScramServer::on_client_final(std::string_view m) {
   return "v=" + base64_encode(span(server_signature));
 }
 
+Sha256 SaltedPasswordCache::get(std::string_view password, ByteSpan salt, int iterations) {
+  // The key holds a hash of the password, never the password itself.
+  Sha256 pw = sha256(as_bytes(password));
+  std::string key(reinterpret_cast<const char*>(pw.data()), pw.size());
+  key.append(reinterpret_cast<const char*>(salt.data()), salt.size());
+  key += ":" + std::to_string(iterations);
+  auto it = entries_.find(key);
+  if (it != entries_.end()) return it->second;
+  if (entries_.size() >= 1024) entries_.clear();  // bounded: roles x password changes
+  return entries_.emplace(std::move(key), pbkdf2_sha256(password, salt, iterations)).first->second;
+}
+
 ScramClient::ScramClient(std::string password, std::string user)
     : password_(std::move(password)), user_(std::move(user)), client_nonce_(nonce()) {}
 
@@ -189,7 +201,8 @@ Result<std::string> ScramClient::on_server_first(std::string_view m) {
     return bad("iteration count");
   auto salt = base64_decode(*s);
   if (!salt || salt->empty()) return bad("salt");
-  Sha256 salted = pbkdf2_sha256(password_, *salt, iterations);
+  Sha256 salted = cache_ ? cache_->get(password_, *salt, iterations)
+                         : pbkdf2_sha256(password_, *salt, iterations);
   Sha256 client_key = hmac_sha256(span(salted), as_bytes("Client Key"));
   Sha256 stored_key = sha256(span(client_key));
   std::string without_proof = "c=biws,r=" + std::string(*r);

@@ -7,6 +7,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <unordered_map>
 
 #include "proxy/core/bytes.hpp"
 #include "proxy/core/result.hpp"
@@ -57,6 +58,18 @@ class ScramServer {
   std::string nonce_;  // client nonce + server nonce
 };
 
+// SaltedPassword values already computed, keyed by password, salt and
+// iteration count. A backend role's salt never changes, so a proxy that
+// logs in as the same role again skips PBKDF2 (thousands of HMACs). One
+// per worker: not thread-safe.
+class SaltedPasswordCache {
+ public:
+  Sha256 get(std::string_view password, ByteSpan salt, int iterations);
+
+ private:
+  std::unordered_map<std::string, Sha256> entries_;
+};
+
 class ScramClient {
  public:
   // PostgreSQL ignores the SCRAM user name (the startup packet names the
@@ -68,6 +81,8 @@ class ScramClient {
   // Checks the server's signature (mutual authentication).
   Status on_server_final(std::string_view message);
 
+  // Optional; must outlive the exchange.
+  void set_cache(SaltedPasswordCache* cache) { cache_ = cache; }
   // For tests: fix the client nonce.
   void set_nonce(std::string nonce) { client_nonce_ = std::move(nonce); }
 
@@ -77,6 +92,7 @@ class ScramClient {
   std::string client_nonce_;
   std::string client_first_bare_;
   std::string expected_server_signature_;
+  SaltedPasswordCache* cache_ = nullptr;
 };
 
 }  // namespace sw::pg::auth

@@ -117,6 +117,26 @@ TEST(Scram, ChannelBindingChecksTheBindingData) {
   EXPECT_FALSE(exchange(Bytes{1, 1, 1, 1}));  // another certificate: a man in the middle
 }
 
+TEST(Scram, SaltedPasswordCacheGivesSameKeys) {
+  SaltedPasswordCache cache;
+  auto salt = random_bytes(16);
+  EXPECT_EQ(cache.get("pw", salt, 4096), pbkdf2_sha256("pw", salt, 4096));
+  EXPECT_EQ(cache.get("pw", salt, 4096), pbkdf2_sha256("pw", salt, 4096));
+  EXPECT_EQ(cache.get("other", salt, 4096), pbkdf2_sha256("other", salt, 4096));
+  EXPECT_EQ(cache.get("pw", salt, 100), pbkdf2_sha256("pw", salt, 100));
+  // A client with the cache still authenticates against a server.
+  ScramServer server(ScramVerifier::from_password("pw", salt));
+  ScramClient client("pw");
+  client.set_cache(&cache);
+  auto first = server.on_client_first(client.client_first());
+  ASSERT_TRUE(first);
+  auto fin = client.on_server_first(*first);
+  ASSERT_TRUE(fin);
+  auto server_final = server.on_client_final(*fin);
+  ASSERT_TRUE(server_final);
+  EXPECT_TRUE(client.on_server_final(*server_final));
+}
+
 TEST(Md5, MatchesPostgres) {
   // SELECT 'md5' || md5('app' || 'app') in PostgreSQL.
   EXPECT_EQ(md5_stored("app", "app"), "md5fe63fea7be31b0200b496d08bc6b517d");
