@@ -144,7 +144,7 @@ net::awaitable<bool> ClientSession::handshake() {
   b.finish(0);
   if (!co_await client_.write(scratch_)) co_return false;
 
-  auto packet = co_await client_.read_packet(1, login_packet_limit);
+  auto packet = co_await client_.read_packet_exact(1, login_packet_limit);
   if (!packet) {
     if (timed_out) spdlog::info("mysql: client {} did not log in in time", host_);
     co_return false;
@@ -164,8 +164,8 @@ net::awaitable<bool> ClientSession::handshake() {
                         seq);
       co_return false;
     }
-    // Bytes after the SSLRequest would be plaintext smuggled past TLS.
-    if (!client_.buffered().empty()) co_return false;
+    // Nothing past the SSLRequest was read (read_packet_exact): the TLS
+    // layer gets the ClientHello from the socket itself.
     if (auto st = co_await client_.stream().accept_tls(*ctx_->client_tls); !st) {
       spdlog::info("mysql: TLS handshake with {} failed: {}", host_, st.error().message);
       co_return false;

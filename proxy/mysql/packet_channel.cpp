@@ -2,6 +2,8 @@
 
 #include <cstring>
 
+#include "proxy/mysql/codec/constants.hpp"
+
 namespace sw::mysql {
 
 PacketChannel::PacketChannel(Stream stream, std::size_t initial_buffer)
@@ -21,7 +23,7 @@ void PacketChannel::shrink() {
   in_.swap(smaller);
 }
 
-net::awaitable<Status> PacketChannel::fill() {
+net::awaitable<Status> PacketChannel::fill(std::size_t at_most) {
   if (begin_ > 0 && end_ == in_.size()) {
     std::memmove(in_.data(), in_.data() + begin_, end_ - begin_);
     end_ -= begin_;
@@ -29,8 +31,9 @@ net::awaitable<Status> PacketChannel::fill() {
   }
   if (end_ == in_.size()) in_.resize(in_.size() * 2);
   net::error_code ec;
-  std::size_t n =
-      co_await stream_.read_some(net::asio::buffer(in_.data() + end_, in_.size() - end_), ec);
+  std::size_t room = in_.size() - end_;
+  if (at_most > 0 && at_most < room) room = at_most;
+  std::size_t n = co_await stream_.read_some(net::asio::buffer(in_.data() + end_, room), ec);
   if (ec) co_return make_error(Errc::io, ec.message());
   end_ += n;
   co_return Status{};
@@ -56,6 +59,32 @@ net::awaitable<Result<RawPacket>> PacketChannel::read_packet(std::uint8_t expect
       }
     }
     if (auto st = co_await fill(); !st) co_return std::move(st).error();
+  }
+}
+
+net::awaitable<Result<RawPacket>> PacketChannel::read_packet_exact(std::uint8_t expected_seq,
+                                                                   std::size_t max_payload) {
+  for (;;) {
+    auto scan = scan_logical_packet(buffered(), expected_seq, max_payload);
+    if (!scan) co_return std::move(scan).error();
+    if (*scan) {
+      const LogicalPacket& lp = **scan;
+      co_return RawPacket{buffered().first(lp.raw_size), lp};
+    }
+    std::size_t have = end_ - begin_;
+    std::size_t want = packet_header_size;
+    if (auto h = peek_header(buffered())) {
+      if (h->length >= max_packet_payload)
+        co_return make_error(Errc::protocol_violation, "split packet during login");
+      want += h->length;
+    }
+    if (begin_ + want > in_.size()) {
+      std::memmove(in_.data(), in_.data() + begin_, have);
+      begin_ = 0;
+      end_ = have;
+      if (want > in_.size()) in_.resize(want);
+    }
+    if (auto st = co_await fill(want - have); !st) co_return std::move(st).error();
   }
 }
 

@@ -25,8 +25,13 @@ class PacketChannel {
   // Waits for a complete logical packet. Errors: io (peer gone), plus those
   // of scan_logical_packet. The packet stays buffered until consume().
   net::awaitable<Result<RawPacket>> read_packet(std::uint8_t expected_seq, std::size_t max_payload);
+  // Like read_packet, but never reads past the packet's last byte: what
+  // follows an SSLRequest is the peer's TLS ClientHello, which belongs to
+  // the TLS layer, not to this buffer. Single-packet only.
+  net::awaitable<Result<RawPacket>> read_packet_exact(std::uint8_t expected_seq,
+                                                      std::size_t max_payload);
   // Reads at least one more byte into the buffer (for relaying).
-  net::awaitable<Status> fill();
+  net::awaitable<Status> fill(std::size_t at_most = 0);
   ByteSpan buffered() const noexcept { return {in_.data() + begin_, end_ - begin_}; }
   void consume(std::size_t n) noexcept;
   // Gives back memory a large packet made the buffer grow to.
