@@ -152,7 +152,10 @@ class Classifier {
     }
     std::string_view w = text(i);
     st_.tag = std::string(w);
-    if (word(i + 1)) st_.tag += " " + std::string(text(i + 1));
+    if (word(i + 1)) {
+      st_.tag.push_back(' ');
+      st_.tag.append(text(i + 1));
+    }
     for (char& c : st_.tag) c = static_cast<char>(c >= 'a' && c <= 'z' ? c - 32 : c);
     auto next_is = [&](std::initializer_list<std::string_view> ws) {
       return word(i + 1) && one_of(text(i + 1), ws);
