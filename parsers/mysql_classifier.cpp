@@ -152,6 +152,10 @@ class Classifier {
     }
     std::string_view w = text(i);
     st_.tag = std::string(w);
+    if (word(i + 1)) {
+      st_.tag.push_back(' ');
+      st_.tag.append(text(i + 1));
+    }
     for (char& c : st_.tag) c = static_cast<char>(c >= 'a' && c <= 'z' ? c - 32 : c);
     auto next_is = [&](std::initializer_list<std::string_view> ws) {
       return word(i + 1) && one_of(text(i + 1), ws);
@@ -288,8 +292,12 @@ class Classifier {
     bool first_word_seen = false;
     for (std::size_t i = b_; i < e_; ++i) {
       const Token& t = toks_[i];
-      if (t.kind == TokenKind::user_var && i + 1 < e_ && toks_[i + 1].kind == TokenKind::op &&
-          text(i + 1) == ":=")
+      // @v := … (and @@x := …, which the server rejects: fail closed anyway).
+      std::size_t after = i + 1;
+      if (t.kind == TokenKind::system_var && punct(after, '.') && name_token(after + 1))
+        after += 2;  // @@session.x
+      if ((t.kind == TokenKind::user_var || t.kind == TokenKind::system_var) && after < e_ &&
+          toks_[after].kind == TokenKind::op && text(after) == ":=")
         st_.user_variable_assignment = true;
       if (t.kind != TokenKind::word) continue;
       std::string_view w = text(i);

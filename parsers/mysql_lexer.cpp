@@ -1,5 +1,7 @@
 #include "parsers/mysql_lexer.hpp"
 
+#include "parsers/normalizer_loop.hpp"
+
 namespace sw::parsers {
 
 namespace {
@@ -283,5 +285,12 @@ bool MysqlLexer::next(Token& out) noexcept {
   out.end = static_cast<std::uint32_t>(pos_);
   return error_ == LexError::none;
 }
+
+namespace detail {
+NormalizeResult normalize_mysql(std::string_view sql, MysqlLexOptions options, KeyBuffer& out) {
+  MysqlLexer lexer(sql, options);
+  return run(lexer, sql, out);
+}
+}  // namespace detail
 
 }  // namespace sw::parsers

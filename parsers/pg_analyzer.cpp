@@ -1,5 +1,6 @@
 #include "parsers/pg_analyzer.hpp"
 
+#include "parsers/pg_lexer.hpp"
 #include "parsers/token.hpp"
 
 #include <cstring>
@@ -214,6 +215,22 @@ bool writes_by_function(const QualifiedName& f) {
   return false;
 }
 
+// "DROP TABLE", "CREATE INDEX", …: the statement's first two words, for
+// messages.
+std::string leading_words(std::string_view sql, int location, int length) {
+  if (location < 0 || static_cast<std::size_t>(location) > sql.size()) return {};
+  std::string_view text = sql.substr(static_cast<std::size_t>(location));
+  if (length > 0) text = text.substr(0, static_cast<std::size_t>(length));
+  PgLexer lexer(text);
+  Token t;
+  std::string out;
+  for (int words = 0; words < 2 && lexer.next(t) && t.kind == TokenKind::word; ++words) {
+    if (!out.empty()) out.push_back(' ');
+    for (char c : t.text(text)) out.push_back(c >= 'a' && c <= 'z' ? static_cast<char>(c - 32) : c);
+  }
+  return out;
+}
+
 }  // namespace
 
 void analyze_postgres(std::string_view sql, Analysis& analysis) {
@@ -246,6 +263,10 @@ void analyze_postgres(std::string_view sql, Analysis& analysis) {
     const ProtobufCMessage* stmt =
         unwrap(reinterpret_cast<const ProtobufCMessage*>(tree->stmts[i]->stmt));
     st.kind = kind_of(stmt, st.tag);
+    if (std::string words =
+            leading_words(sql, tree->stmts[i]->stmt_location, tree->stmts[i]->stmt_len);
+        !words.empty())
+      st.tag = std::move(words);
     const ProtobufCMessage* subject = stmt;
     if (st.kind == StatementKind::explain) {
       auto* ex = reinterpret_cast<const PgQuery__ExplainStmt*>(stmt);

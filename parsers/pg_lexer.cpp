@@ -1,5 +1,7 @@
 #include "parsers/pg_lexer.hpp"
 
+#include "parsers/normalizer_loop.hpp"
+
 namespace sw::parsers {
 
 namespace {
@@ -294,5 +296,12 @@ const char* lex_error_message(LexError e) noexcept {
   }
   return "lexer error";
 }
+
+namespace detail {
+NormalizeResult normalize_postgres(std::string_view sql, KeyBuffer& out) {
+  PgLexer lexer(sql);
+  return run(lexer, sql, out);
+}
+}  // namespace detail
 
 }  // namespace sw::parsers

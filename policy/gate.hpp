@@ -21,6 +21,15 @@ struct SessionContext {
   bool no_backslash_escapes = false;
   // MySQL: ANSI_QUOTES makes "..." an identifier, not a string.
   bool ansi_quotes = false;
+  // PostgreSQL: the server's standard_conforming_strings (ParameterStatus).
+  // When off, backslashes escape inside '...' and the parser (which assumes
+  // on) could see other statements than the server: restricted profiles
+  // then deny any request holding a backslash.
+  bool standard_conforming_strings = true;
+  // MySQL: the client character set is one whose multi-byte characters can
+  // end in 0x5c or 0x27 (big5, cp932, gbk, gb18030, sjis): bytes >= 0x80 could
+  // hide a backslash or quote from the lexer, so restricted profiles deny them.
+  bool ambiguous_multibyte_charset = false;
 };
 
 struct Decision {

@@ -13,6 +13,12 @@ namespace {
 
 constexpr std::size_t kMaxCachedKeyBytes = 16 * 1024;
 
+bool has_high_bytes(std::string_view s) noexcept {
+  for (char c : s)
+    if (static_cast<unsigned char>(c) >= 0x80) return true;
+  return false;
+}
+
 Decision to_decision(const Verdict& v, std::uint64_t fingerprint) {
   Decision d;
   d.allowed = v.allowed;
@@ -53,6 +59,25 @@ Decision PolicyGate::check(const SessionContext& session, std::string_view sql) 
                        0);
   parsers::Dialect dialect =
       session.protocol == Protocol::mysql ? parsers::Dialect::mysql : parsers::Dialect::postgres;
+  if (!profile->allow_everything) {
+    if (dialect == parsers::Dialect::postgres && !session.standard_conforming_strings &&
+        sql.find('\\') != std::string_view::npos)
+      return to_decision(
+          deny("unsupported",
+               fmt::format("sqlwarden: backslashes with standard_conforming_strings off are "
+                           "not supported under profile '{}'",
+                           profile->name)),
+          0);
+    if (dialect == parsers::Dialect::mysql && session.ambiguous_multibyte_charset &&
+        has_high_bytes(sql))
+      return to_decision(
+          deny("unsupported",
+               fmt::format("sqlwarden: non-ASCII text in a client character set whose "
+                           "characters can contain '\\' or quote bytes is not supported under "
+                           "profile '{}'; use utf8mb4",
+                           profile->name)),
+          0);
+  }
   parsers::MysqlLexOptions lex{session.no_backslash_escapes, session.ansi_quotes};
 
   // Key prefix: profile, dialect + lexing flags, current database.

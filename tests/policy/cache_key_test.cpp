@@ -132,6 +132,24 @@ TEST(DecisionCache, BoundedWithClock) {
   EXPECT_EQ(cache.find(hot, "HOT"), nullptr);
 }
 
+TEST(PolicyGate, LexingHazardsFailClosed) {
+  auto profiles = sw::policy::compile_profiles(sw::Config{});
+  sw::policy::PolicyGate gate(profiles.value());
+  sw::policy::SessionContext s;
+  s.profile = "exo_ai";
+  s.standard_conforming_strings = false;
+  EXPECT_EQ(gate.check(s, "SELECT 'a\\'; DROP TABLE t; --'").rule, "unsupported");
+  EXPECT_TRUE(gate.check(s, "SELECT 'a'").allowed);
+  s.profile = "allow_all";
+  EXPECT_TRUE(gate.check(s, "SELECT 'a\\'").allowed);
+  sw::policy::SessionContext m;
+  m.protocol = sw::Protocol::mysql;
+  m.profile = "exo_ai";
+  m.ambiguous_multibyte_charset = true;
+  EXPECT_EQ(gate.check(m, "SELECT '\xbf\x27 OR 1=1 -- '").rule, "unsupported");
+  EXPECT_TRUE(gate.check(m, "SELECT 'plain ascii'").allowed);
+}
+
 TEST(PolicyGate, UnknownProfileDeniesEverything) {
   auto profiles = sw::policy::compile_profiles(sw::Config{});
   sw::policy::PolicyGate gate(profiles.value());
