@@ -6,7 +6,7 @@
 //
 //   idle_clients --protocol pg|mysql --port P --user U --password W --dbname D
 //                --count N [--host 127.0.0.1] [--concurrency 64]
-//                [--open-timeout-seconds 120] [--hold-seconds 600]
+//                [--open-timeout-seconds 120] [--hold-seconds 600] [--max-failures 0]
 //
 // Prints one JSON line when every connection is open or has failed, then
 // holds them until stdin reaches EOF (or --hold-seconds pass), then prints a
@@ -43,6 +43,7 @@ struct Options {
   int concurrency = 64;
   int open_timeout_seconds = 120;
   int hold_seconds = 600;
+  int max_failures = 0;  // stop opening after this many failures; 0 = never
 };
 
 std::optional<Options> parse_options(int argc, char** argv) {
@@ -66,6 +67,7 @@ std::optional<Options> parse_options(int argc, char** argv) {
   number("--concurrency", o.concurrency);
   number("--open-timeout-seconds", o.open_timeout_seconds);
   number("--hold-seconds", o.hold_seconds);
+  number("--max-failures", o.max_failures);
   if (o.port <= 0 || o.count < 0 || o.concurrency <= 0 || o.user.empty()) return std::nullopt;
   if (o.protocol != "pg" && o.protocol != "mysql") return std::nullopt;
   return o;
@@ -222,8 +224,9 @@ OpenSummary open_all(const Options& o, std::vector<std::unique_ptr<Connection>>&
     ++summary.failed;
     ++summary.errors[first_line(c.error())];
   };
+  auto give_up = [&] { return o.max_failures > 0 && summary.failed >= o.max_failures; };
   while (started < o.count || !in_flight.empty()) {
-    while (started < o.count && static_cast<int>(in_flight.size()) < o.concurrency) {
+    while (started < o.count && static_cast<int>(in_flight.size()) < o.concurrency && !give_up()) {
       ++started;
       auto c = start_connection(o);
       if (c->state() == Connection::State::failed) {
@@ -235,7 +238,10 @@ OpenSummary open_all(const Options& o, std::vector<std::unique_ptr<Connection>>&
         in_flight.push_back(std::move(c));
       }
     }
-    if (in_flight.empty()) continue;
+    if (in_flight.empty()) {
+      if (give_up()) break;
+      continue;
+    }
     if (Clock::now() > deadline) {
       summary.failed += static_cast<int>(in_flight.size());
       summary.errors["open timeout"] += static_cast<int>(in_flight.size());
@@ -264,6 +270,13 @@ OpenSummary open_all(const Options& o, std::vector<std::unique_ptr<Connection>>&
       }
     }
     in_flight = std::move(still);
+  }
+  // Connections never attempted (time limit or --max-failures) count as failed too.
+  if (started < o.count) {
+    const int never = o.count - started;
+    summary.failed += never;
+    summary.errors[give_up() ? "not attempted: --max-failures reached"
+                             : "not attempted: open timeout"] += never;
   }
   summary.seconds = std::chrono::duration<double>(Clock::now() - start).count();
   return summary;
@@ -299,7 +312,7 @@ int main(int argc, char** argv) {
     std::fprintf(stderr,
                  "usage: idle_clients --protocol pg|mysql --port P --user U --password W "
                  "--dbname D --count N [--host H] [--concurrency C] "
-                 "[--open-timeout-seconds S] [--hold-seconds S]\n");
+                 "[--open-timeout-seconds S] [--hold-seconds S] [--max-failures N]\n");
     return 2;
   }
   raise_fd_limit(options->count);

@@ -82,8 +82,8 @@ def full_plan():
 def quick_plan():
     pg = [("select", mode, 16) for mode in ("simple", "extended", "prepared")] + [("tpcb", "simple", 16)]
     my = [("oltp_point_select", ps, 16) for ps in ("auto", "disable")]
-    return Plan(rounds=1, seconds=3, pgbench_scale=2, pg_tests=pg, latency_modes=["simple"],
+    return Plan(rounds=1, seconds=2, pgbench_scale=2, pg_tests=pg, latency_modes=["simple"],
                 connect_clients=8, my_tests=my, sysbench_tables=2, sysbench_table_size=5000,
                 idle_counts=[1000], micro=False,
-                notes=["--quick: one round (no spread), 3 s runs, 16 clients only, "
+                notes=["--quick: one round (no spread), 2 s runs, 16 clients only, "
                        "TPC-B in simple mode only, sysbench point select only, 1,000 idle clients only."])
