@@ -1,0 +1,51 @@
+#!/usr/bin/env bash
+# Issue 3, acceptance 1, automated: the real scripts/up (twice), the README's
+# psql and mariadb lines, scripts/status, scripts/down, and no process left.
+# Runs in a temp dir on free ports so a developer's own scripts/up instance is
+# untouched; reuses the binary under test instead of a Release build.
+#   up_down_test.sh SQLWARDEN_BINARY WORK_DIR
+set -euo pipefail
+root=$(cd "$(dirname "$0")/../.." && pwd)
+source "$root/scripts/lib/backends.sh"
+binary=$1
+work=$2
+
+export SQLWARDEN_BINARY=$binary
+export SQLWARDEN_UP_DIR=$work
+export SQLWARDEN_UP_PG_BACKEND_PORT=$(free_port)
+export SQLWARDEN_UP_MY_BACKEND_PORT=$(free_port)
+export SQLWARDEN_UP_PG_PORT=$(free_port)
+export SQLWARDEN_UP_MY_PORT=$(free_port)
+export SQLWARDEN_UP_ADMIN_PORT=$(free_port)
+
+fail() { echo "FAIL: $*" >&2; "$root/scripts/down" >/dev/null 2>&1 || true; exit 1; }
+
+"$root/scripts/down" >/dev/null 2>&1 || true
+rm -rf "$work"
+mkdir -p "$(dirname "$work")"
+"$root/scripts/up" >"$work.up1.log" 2>&1 || { cat "$work.up1.log"; fail "scripts/up"; }
+grep -q "sqlwarden is up" "$work.up1.log" || fail "no endpoint banner"
+"$root/scripts/up" >"$work.up2.log" 2>&1 || { cat "$work.up2.log"; fail "second scripts/up"; }
+grep -q "already running" "$work.up2.log" || fail "second scripts/up started another proxy"
+
+pg=$(PGPASSWORD=app psql -X -At -h 127.0.0.1 -p "$SQLWARDEN_UP_PG_PORT" -U app exo_cluster \
+  -c 'select count(*) from ai_models') || fail "psql through the proxy"
+[ "$pg" = 6 ] || fail "psql returned '$pg', expected 6"
+my=$(mariadb --no-defaults -N -B -h 127.0.0.1 -P "$SQLWARDEN_UP_MY_PORT" -u app -papp exo_cluster \
+  -e 'select count(*) from cluster_nodes') || fail "mariadb through the proxy"
+[ "$my" = 5 ] || fail "mariadb returned '$my', expected 5"
+lab=$(PGPASSWORD=app psql -X -At -h 127.0.0.1 -p "$SQLWARDEN_UP_PG_PORT" -U app lablink_db \
+  -c "select tgname from pg_trigger where tgname = 'vm_update_trigger'") || fail "lablink_db"
+[ "$lab" = vm_update_trigger ] || fail "lablink_db has no vm_update_trigger"
+
+status=$("$root/scripts/status")
+[ "$(grep -c running <<<"$status")" = 3 ] || fail "status: $status"
+
+pids=("$(cat "$work/sqlwarden.pid")" "$(head -n 1 "$work/pg/data/postmaster.pid")" "$(cat "$work/mariadb/run/mysqld.pid")")
+"$root/scripts/down" >/dev/null || fail "scripts/down"
+sleep 0.5
+for pid in "${pids[@]}"; do
+  kill -0 "$pid" 2>/dev/null && fail "process $pid still running after scripts/down"
+done
+[ "$(grep -c stopped <<<"$("$root/scripts/status")")" = 3 ] || fail "status after down"
+echo "up/down: ok (psql 6 rows, mariadb 5 rows, 3 processes started and stopped)"
