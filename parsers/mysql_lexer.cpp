@@ -1,6 +1,7 @@
 #include "parsers/mysql_lexer.hpp"
 
 #include "parsers/normalizer_loop.hpp"
+#include "parsers/quoted_scan.hpp"
 
 namespace sw::parsers {
 
@@ -73,24 +74,9 @@ void MysqlLexer::skip_space_and_comments() noexcept {
 }
 
 bool MysqlLexer::scan_quoted(char quote, bool backslash_escapes) noexcept {
-  while (pos_ < sql_.size()) {
-    char c = sql_[pos_];
-    if (backslash_escapes && c == '\\') {
-      pos_ += 2;
-      continue;
-    }
-    if (c == quote) {
-      if (pos_ + 1 < sql_.size() && sql_[pos_ + 1] == quote) {
-        pos_ += 2;
-        continue;
-      }
-      ++pos_;
-      return true;
-    }
-    ++pos_;
-  }
-  pos_ = sql_.size();
-  return false;
+  bool closed = false;
+  pos_ = scan_quoted_body(sql_, pos_, quote, backslash_escapes, closed);
+  return closed;
 }
 
 // Identifiers may start with digits in MySQL ("1abc" is a name), so a run of

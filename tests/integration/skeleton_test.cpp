@@ -127,19 +127,6 @@ TEST(Skeleton, FiftyConcurrentMariadbClients) {
   EXPECT_EQ(ok.load(), kClients * kQueriesPerClient);
 }
 
-int connect_raw(std::uint16_t port) {
-  int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_port = htons(port);
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  if (::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) != 0) {
-    ::close(fd);
-    return -1;
-  }
-  return fd;
-}
-
 // Garbage, truncated frames and abrupt disconnects must leave the proxy
 // serving everyone else.
 TEST(Skeleton, SurvivesGarbageAndMidStreamDisconnects) {
@@ -152,13 +139,13 @@ TEST(Skeleton, SurvivesGarbageAndMidStreamDisconnects) {
   };
   for (std::uint16_t port : {proxy.pg_port(), proxy.my_port()}) {
     for (const auto& g : garbage) {
-      int fd = connect_raw(port);
+      int fd = raw_connect(port);
       ASSERT_GE(fd, 0);
       (void)!::write(fd, g.data(), g.size());
       ::close(fd);  // disconnect mid-message
     }
     for (int i = 0; i < 20; ++i) {  // connect and vanish without a byte
-      int fd = connect_raw(port);
+      int fd = raw_connect(port);
       ASSERT_GE(fd, 0);
       ::close(fd);
     }
@@ -175,7 +162,7 @@ TEST(Skeleton, GracefulShutdownOnSigterm) {
   auto r = run_command(psql(proxy.pg_port(), "app", "exo_cluster", "select 1"));
   ASSERT_EQ(r.exit_code, 0) << r.output;
   // An idle client holds a connection: the drain waits, then closes it.
-  int fd = connect_raw(proxy.pg_port());
+  int fd = raw_connect(proxy.pg_port());
   ASSERT_GE(fd, 0);
   auto start = std::chrono::steady_clock::now();
   EXPECT_EQ(proxy.terminate(20), 0) << proxy.log();

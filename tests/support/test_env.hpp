@@ -25,5 +25,8 @@ std::string sqlwarden_binary();
 std::uint16_t free_port();
 // A fresh directory under build/test-tmp for one test's files.
 std::string make_temp_dir(const std::string& name);
+// A plain TCP socket to 127.0.0.1:port for byte-level tests (-1 on failure);
+// reads time out after 5 s so a silent peer cannot hang a test.
+int raw_connect(std::uint16_t port);
 
 }  // namespace sw::test
