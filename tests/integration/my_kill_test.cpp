@@ -66,7 +66,7 @@ TEST_F(MyKill, KillQueryInterruptsSleepWithinOneSecond) {
   mysql_free_result(mysql_store_result(sleeper.m));
 }
 
-TEST_F(MyKill, ComProcessKillEndsTheOtherConnection) {
+TEST_F(MyKill, KillStatementEndsTheOtherConnection) {
   Conn victim, killer;
   ASSERT_TRUE(victim.connect(proxy_->my_port()));
   ASSERT_TRUE(killer.connect(proxy_->my_port()));
@@ -75,6 +75,17 @@ TEST_F(MyKill, ComProcessKillEndsTheOtherConnection) {
   EXPECT_NE(mysql_query(victim.m, "SELECT 1"), 0);
   ASSERT_EQ(mysql_query(killer.m, "SELECT 1"), 0) << mysql_error(killer.m);
   mysql_free_result(mysql_store_result(killer.m));
+}
+
+TEST_F(MyKill, ComProcessKillCommandIsMapped) {
+  Conn victim, killer;
+  ASSERT_TRUE(victim.connect(proxy_->my_port()));
+  ASSERT_TRUE(killer.connect(proxy_->my_port()));
+  // mysql_kill() sends COM_PROCESS_KILL with the proxy's connection id.
+  ASSERT_EQ(mysql_kill(killer.m, mysql_thread_id(victim.m)), 0) << mysql_error(killer.m);
+  EXPECT_NE(mysql_query(victim.m, "SELECT 1"), 0);
+  EXPECT_NE(mysql_kill(killer.m, 987654), 0);
+  EXPECT_EQ(mysql_errno(killer.m), 1094u) << mysql_error(killer.m);
 }
 
 TEST_F(MyKill, UnknownIdIsRefusedWithoutTouchingTheServer) {
