@@ -229,18 +229,6 @@ TEST(MyLimits, TooManyConnectionsIs1040) {
   EXPECT_EQ(first.scalar("SELECT 1"), "1");
 }
 
-int raw_connect(std::uint16_t port) {
-  int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_port = htons(port);
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  timeval tv{5, 0};
-  ::setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
-  EXPECT_EQ(::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr), 0);
-  return fd;
-}
-
 // Reads until EOF (or timeout); returns everything received.
 std::string read_all(int fd) {
   std::string out;
@@ -280,6 +268,7 @@ TEST(MyLimits, HostileBytesGetAnErrorAndAClose) {
                         Case{"wrong sequence", std::string("\x05\x00\x00\x07", 4) + "hello", ""},
                         Case{"truncated", std::string("\x40\x00\x00\x01", 4) + "abc", ""}}) {
     int fd = raw_connect(proxy.port());
+    ASSERT_GE(fd, 0) << c.name;
     char greeting[512];
     ASSERT_GT(::recv(fd, greeting, sizeof greeting, 0), 4) << c.name;
     ::send(fd, c.bytes.data(), c.bytes.size(), 0);
