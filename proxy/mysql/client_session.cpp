@@ -366,9 +366,10 @@ net::awaitable<Result<bool>> ClientSession::admit(std::string_view sql, std::uin
   session.no_backslash_escapes = server_status_ & status::no_backslash_escapes;
   policy::Decision d = ctx_->gate->check(session, sql);
   if (d.allowed) co_return true;
-  std::string message = d.message.empty() ? "statement denied by policy" : d.message;
+  // Policy messages already name sqlwarden; add nothing so clients read it once.
+  std::string message = d.message.empty() ? "sqlwarden: statement denied by policy" : d.message;
   spdlog::info("mysql: denied for '{}' ({}): {}", user_, d.rule, message);
-  if (!co_await send_err(er::table_access_denied, "42000", "sqlwarden: " + message, seq))
+  if (!co_await send_err(er::table_access_denied, "42000", message, seq))
     co_return make_error(Errc::io, "client gone");
   co_return false;
 }

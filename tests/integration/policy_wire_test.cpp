@@ -21,6 +21,8 @@ void expect_proxy_denial(const CommandResult& r) {
   EXPECT_EQ(r.output.find("must be owner"), std::string::npos) << r.output;
   EXPECT_EQ(r.output.find("permission denied for"), std::string::npos) << r.output;
   EXPECT_EQ(r.output.find("command denied to user"), std::string::npos) << r.output;
+  EXPECT_NE(r.output.find("sqlwarden: "), std::string::npos) << r.output;
+  EXPECT_EQ(r.output.find("sqlwarden: sqlwarden:"), std::string::npos) << r.output;  // said once
 }
 
 CommandResult psql(const ProxyProcess& proxy, const std::string& user, const std::string& sql) {
