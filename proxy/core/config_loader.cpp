@@ -238,10 +238,10 @@ void read_tls(TomlChecker& c, const toml::table& t, const std::string& path, Tls
 
 ListenerConfig read_listener(TomlChecker& c, const toml::table& t, const std::string& path) {
   ListenerConfig l;
-  c.unknown_keys(t, path,
-                 {"listen", "backend", "default_database", "client_tls", "server_tls",
-                  "read_timeout_seconds", "write_timeout_seconds", "auth_method",
-                  "caching_sha2_full_auth"});
+  c.unknown_keys(
+      t, path,
+      {"listen", "backend", "default_database", "client_tls", "server_tls", "read_timeout_seconds",
+       "write_timeout_seconds", "auth_method", "caching_sha2_full_auth"});
   c.read_endpoint(t, "listen", path, l.listen);
   c.read_enum(t, "auth_method", path, l.auth_method,
               {{"scram-sha-256", ClientAuthMethod::scram_sha_256},
@@ -309,10 +309,10 @@ ProfileConfig read_profile(TomlChecker& c, const toml::table& t, const std::stri
 // the same names; a policy test keeps the two lists equal).
 bool is_statement_kind_name(std::string_view name) noexcept {
   static constexpr std::string_view kKinds[] = {
-      "select", "insert", "update",  "delete", "merge",       "replace", "show",
-      "describe", "explain", "set",  "txn",    "ddl",         "dcl",     "copy",
-      "load",   "call",   "prepare", "use",    "lock",        "maintenance", "notify",
-      "do",     "handler", "admin",  "help",   "client",      "other"};
+      "select",   "insert",  "update",  "delete", "merge",  "replace",     "show",
+      "describe", "explain", "set",     "txn",    "ddl",    "dcl",         "copy",
+      "load",     "call",    "prepare", "use",    "lock",   "maintenance", "notify",
+      "do",       "handler", "admin",   "help",   "client", "other"};
   for (auto k : kKinds)
     if (k == name) return true;
   return false;
@@ -367,9 +367,9 @@ void validate_profiles(const Config& config, std::vector<ConfigIssue>& issues) {
     if (!seen.insert(p.name).second)
       issues.push_back({path, 0, fmt::format("duplicate profile \"{}\"", p.name)});
     if (!is_builtin_profile(p.base))
-      issues.push_back({path + ".base", 0,
-                        fmt::format("unknown base profile \"{}\" (allow_all, read_only, exo_ai)",
-                                    p.base)});
+      issues.push_back(
+          {path + ".base", 0,
+           fmt::format("unknown base profile \"{}\" (allow_all, read_only, exo_ai)", p.base)});
   }
   for (std::size_t i = 0; i < config.tenants.size(); ++i) {
     const auto& t = config.tenants[i];

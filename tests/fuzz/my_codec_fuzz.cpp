@@ -86,9 +86,9 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
       break;
     }
     default: {
-      static constexpr ResponseKind kinds[] = {
-          ResponseKind::single,  ResponseKind::text_rows, ResponseKind::binary_rows,
-          ResponseKind::fetch,   ResponseKind::prepare,   ResponseKind::field_list};
+      static constexpr ResponseKind kinds[] = {ResponseKind::single,      ResponseKind::text_rows,
+                                               ResponseKind::binary_rows, ResponseKind::fetch,
+                                               ResponseKind::prepare,     ResponseKind::field_list};
       track(kinds[(knob >> 1) % 6], caps, in, 1 + (knob >> 4));
       track(kinds[(knob >> 1) % 6], caps, in, in.size());
     }

@@ -64,8 +64,8 @@ void fuzz_frames(ByteSpan in) {
 }
 
 const auth::ScramVerifier& verifier() {
-  static const auth::ScramVerifier v = auth::ScramVerifier::from_password(
-      "pw", as_bytes("0123456789abcdef"), 4096);
+  static const auth::ScramVerifier v =
+      auth::ScramVerifier::from_password("pw", as_bytes("0123456789abcdef"), 4096);
   return v;
 }
 
@@ -73,7 +73,8 @@ void fuzz_scram_server(std::string_view text) {
   auto split = text.find('\0');
   auth::ScramServer server(verifier());
   auto first = server.on_client_first(text.substr(0, split));
-  if (first && split != std::string_view::npos) (void)server.on_client_final(text.substr(split + 1));
+  if (first && split != std::string_view::npos)
+    (void)server.on_client_final(text.substr(split + 1));
 }
 
 void fuzz_scram_client(std::string_view text) {

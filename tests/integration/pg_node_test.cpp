@@ -19,8 +19,9 @@ TEST(PgNode, NodePostgresScript) {
     ASSERT_EQ(install.exit_code, 0) << "npm install pg failed:\n" << install.output;
   }
   ProxyProcess proxy("pg_node");
-  auto r = run_command("cd " + shell_quote(dir) + " && SW_PG_PORT=" +
-                       std::to_string(proxy.pg_port()) + " timeout 60 node smoke.js 2>&1");
+  auto r =
+      run_command("cd " + shell_quote(dir) + " && SW_PG_PORT=" + std::to_string(proxy.pg_port()) +
+                  " timeout 60 node smoke.js 2>&1");
   EXPECT_EQ(r.exit_code, 0) << r.output << proxy.log();
   EXPECT_NE(r.output.find("ok named prepared statement (twice)"), std::string::npos) << r.output;
   EXPECT_NE(r.output.find("all ok"), std::string::npos) << r.output;
