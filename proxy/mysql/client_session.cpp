@@ -1,5 +1,8 @@
 #include "proxy/mysql/client_session.hpp"
 
+#include <functional>
+#include <optional>
+
 #include <spdlog/spdlog.h>
 
 #include "proxy/mysql/client_auth.hpp"
@@ -170,13 +173,9 @@ net::awaitable<bool> ClientSession::handshake() {
       spdlog::info("mysql: TLS handshake with {} failed: {}", host_, st.error().message);
       co_return false;
     }
-    packet = co_await client_.read_packet(seq, login_packet_limit);
-    if (!packet) co_return false;
-    seq = packet->info.next_seq;
-    payload.clear();
-    join_payload(packet->raw, payload);
-    client_.consume(packet->raw.size());
-    response = parse_handshake_response(payload);
+    auto login = co_await read_login_payload(seq);
+    if (!login) co_return false;
+    response = parse_handshake_response(*login);
     if (!response || response->ssl_request) {
       co_await send_err(er::handshake, "08S01", "Bad handshake", seq);
       co_return false;
@@ -200,6 +199,26 @@ net::awaitable<bool> ClientSession::handshake() {
   co_return ok;
 }
 
+net::awaitable<std::optional<Bytes>> ClientSession::read_login_payload(std::uint8_t& seq) {
+  auto packet = co_await client_.read_packet(seq, login_packet_limit);
+  if (!packet) co_return std::nullopt;
+  Bytes payload;
+  join_payload(packet->raw, payload);
+  seq = packet->info.next_seq;
+  client_.consume(packet->raw.size());
+  co_return payload;
+}
+
+net::awaitable<std::optional<Bytes>> ClientSession::ask_client(
+    std::uint8_t& seq, const std::function<void(Bytes&)>& encode) {
+  scratch_.clear();
+  PacketBuilder b(scratch_);
+  encode(scratch_);
+  seq = b.finish(seq);
+  if (!co_await client_.write(scratch_)) co_return std::nullopt;
+  co_return co_await read_login_payload(seq);
+}
+
 net::awaitable<Result<bool>> ClientSession::authenticate_client(const HandshakeResponse& response,
                                                                 std::uint8_t& seq) {
   const UserConfig* user = find_user_for_tenant(*ctx_->config, *ctx_->tenant, response.user);
@@ -214,34 +233,20 @@ net::awaitable<Result<bool>> ClientSession::authenticate_client(const HandshakeR
     // is what it speaks, otherwise to mysql_native_password, as the server would.
     std::string target(plugin == caching_sha2_plugin ? caching_sha2_plugin
                                                      : native_password_plugin);
-    scratch_.clear();
-    PacketBuilder b(scratch_);
-    encode_auth_switch(AuthSwitch{target, scramble_}, scratch_);
-    seq = b.finish(seq);
-    if (!co_await client_.write(scratch_)) co_return false;
-    auto packet = co_await client_.read_packet(seq, login_packet_limit);
-    if (!packet) co_return false;
-    Bytes joined;
-    join_payload(packet->raw, joined);
-    answer.assign(joined.begin(), joined.end());
-    seq = packet->info.next_seq;
-    client_.consume(packet->raw.size());
+    auto joined = co_await ask_client(seq, [&](Bytes& out) {
+      encode_auth_switch(AuthSwitch{target, scramble_}, out);
+    });
+    if (!joined) co_return false;
+    answer.assign(joined->begin(), joined->end());
     plugin = std::move(target);
   }
   bool ok = false;
   if (plugin == caching_sha2_plugin && ctx_->listener->caching_sha2_full_auth) {
     // Full authentication: ask for the password itself, only over TLS.
-    scratch_.clear();
-    PacketBuilder b(scratch_);
-    encode_auth_more_data(std::string(1, sha2_perform_full_auth), scratch_);
-    seq = b.finish(seq);
-    if (!co_await client_.write(scratch_)) co_return false;
-    auto packet = co_await client_.read_packet(seq, login_packet_limit);
-    if (!packet) co_return false;
-    Bytes joined;
-    join_payload(packet->raw, joined);
-    seq = packet->info.next_seq;
-    client_.consume(packet->raw.size());
+    auto joined = co_await ask_client(seq, [](Bytes& out) {
+      encode_auth_more_data(std::string(1, sha2_perform_full_auth), out);
+    });
+    if (!joined) co_return false;
     if (!client_.stream().is_tls()) {
       co_await send_err(er::access_denied, "28000",
                         "sqlwarden: caching_sha2_password full authentication needs TLS (RSA key "
@@ -249,7 +254,7 @@ net::awaitable<Result<bool>> ClientSession::authenticate_client(const HandshakeR
                         seq);
       co_return false;
     }
-    std::string_view clear = as_chars(joined);
+    std::string_view clear = as_chars(*joined);
     if (!clear.empty() && clear.back() == '\0') clear.remove_suffix(1);
     ok = user && verify_clear_password(*user, clear);
     answer = std::string(clear);
@@ -561,19 +566,12 @@ net::awaitable<bool> ClientSession::handle_change_user(ByteSpan payload, std::ui
   // Re-challenge with the greeting's scramble, as the server does: some
   // clients (Connector/C) answer a switch during COM_CHANGE_USER with the
   // scramble they already hold.
-  scratch_.clear();
-  PacketBuilder b(scratch_);
-  encode_auth_switch(AuthSwitch{std::string(native_password_plugin), scramble_}, scratch_);
-  seq = b.finish(seq);
-  if (!co_await client_.write(scratch_)) co_return false;
-  auto packet = co_await client_.read_packet(seq, login_packet_limit);
-  if (!packet) co_return false;
-  Bytes answer_bytes;
-  join_payload(packet->raw, answer_bytes);
-  seq = packet->info.next_seq;
-  client_.consume(packet->raw.size());
+  auto answer_bytes = co_await ask_client(seq, [&](Bytes& out) {
+    encode_auth_switch(AuthSwitch{std::string(native_password_plugin), scramble_}, out);
+  });
+  if (!answer_bytes) co_return false;
   {
-    std::string answer(answer_bytes.begin(), answer_bytes.end());
+    std::string answer(answer_bytes->begin(), answer_bytes->end());
     const UserConfig* user = find_user_for_tenant(*ctx_->config, *ctx_->tenant, request->user);
     if (!user || !verify_scramble_answer(*user, native_password_plugin, scramble_, answer)) {
       co_await send_err(er::access_denied, "28000",

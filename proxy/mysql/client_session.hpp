@@ -5,7 +5,9 @@
 // then runs the command loop — every COM_QUERY and COM_STMT_PREPARE passes
 // the statement gate first; answers are relayed verbatim, packet by packet.
 #include <cstdint>
+#include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 
 #include "proxy/mysql/codec/handshake.hpp"
@@ -34,6 +36,12 @@ class ClientSession {
   net::awaitable<Result<bool>> authenticate_client(const HandshakeResponse& response,
                                                    std::uint8_t& seq);
   net::awaitable<bool> login_backend(const HandshakeResponse& response, std::uint8_t seq);
+  // Login-phase exchanges: the client's next packet as one payload (seq
+  // advanced past it), or nullopt when the client is gone or broke framing.
+  net::awaitable<std::optional<Bytes>> read_login_payload(std::uint8_t& seq);
+  // Sends one packet whose payload `encode` writes, then reads the answer.
+  net::awaitable<std::optional<Bytes>> ask_client(std::uint8_t& seq,
+                                                  const std::function<void(Bytes&)>& encode);
 
   // Command phase; false ends the session.
   net::awaitable<bool> command_loop_step();
