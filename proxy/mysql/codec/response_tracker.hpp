@@ -51,6 +51,17 @@ class ResponseTracker {
   std::uint32_t statement_id() const noexcept { return statement_id_; }
   std::uint8_t next_seq() const noexcept { return seq_; }
 
+  // At a packet boundary where a new result begins (the answer's first
+  // packet, or the next result of a multi-statement): the one place a
+  // LOAD DATA LOCAL INFILE request (0xFB) can come. The driver inspects it
+  // itself, before consume() sees it.
+  bool at_result_start() const noexcept {
+    return !done_ && state_ == State::first && header_have_ == 0 && !continuation_;
+  }
+  // The driver handled a LOCAL INFILE request and the file transfer; the
+  // server's answer to it (OK/ERR, perhaps more results) starts at `seq`.
+  void resume_after_local_infile(std::uint8_t seq) noexcept { seq_ = seq; }
+
  private:
   enum class State : std::uint8_t {
     first,

@@ -137,6 +137,44 @@ TEST(Scram, SaltedPasswordCacheGivesSameKeys) {
   EXPECT_TRUE(client.on_server_final(*server_final));
 }
 
+// PgBouncer's pass-through: the keys a proxy recovers from one client's
+// proof log in to a second server holding the same verifier, without the
+// password, and the second server's signature is checked with ServerKey.
+TEST(Scram, RecoveredKeysLogInToTheBackend) {
+  auto v = ScramVerifier::from_password("only-the-client-knows", random_bytes(16));
+  ScramServer proxy_side(v);
+  EXPECT_FALSE(proxy_side.recovered_keys());
+  ASSERT_TRUE(run(proxy_side, "only-the-client-knows").ok);
+  ASSERT_TRUE(proxy_side.recovered_keys());
+  const ScramKeys keys = *proxy_side.recovered_keys();
+
+  for (int i = 0; i < 2; ++i) {  // fresh nonces each time: keys, not a replayed proof
+    ScramServer backend(v);
+    ScramClient client(keys);
+    auto first = backend.on_client_first(client.client_first());
+    ASSERT_TRUE(first);
+    auto fin = client.on_server_first(*first);
+    ASSERT_TRUE(fin);
+    auto server_final = backend.on_client_final(*fin);
+    ASSERT_TRUE(server_final) << server_final.error().message;
+    EXPECT_TRUE(client.on_server_final(*server_final));
+  }
+  // A backend with another verifier for the role refuses the keys.
+  ScramServer other(ScramVerifier::from_password("only-the-client-knows", random_bytes(16)));
+  ScramClient client(keys);
+  auto first = other.on_client_first(client.client_first());
+  ASSERT_TRUE(first);
+  auto fin = client.on_server_first(*first);
+  ASSERT_TRUE(fin);
+  auto refused = other.on_client_final(*fin);
+  ASSERT_FALSE(refused);
+  EXPECT_EQ(refused.error().code, Errc::auth_failed);
+  // A failed proof recovers nothing.
+  ScramServer wrong(v);
+  EXPECT_FALSE(run(wrong, "guess").ok);
+  EXPECT_FALSE(wrong.recovered_keys());
+}
+
 TEST(Md5, MatchesPostgres) {
   // SELECT 'md5' || md5('app' || 'app') in PostgreSQL.
   EXPECT_EQ(md5_stored("app", "app"), "md5fe63fea7be31b0200b496d08bc6b517d");
