@@ -16,6 +16,9 @@ TEST(LocalInfile, PlanListsFilesInOrder) {
   EXPECT_EQ(plan.files, (std::vector<std::string>{"/tmp/a.csv", "/tmp/b", "c.xml"}));
   auto none = plan_local_infile("LOAD DATA INFILE '/tmp/a' INTO TABLE t", false, false);
   EXPECT_TRUE(none.files.empty());
+  EXPECT_EQ(plan_local_infile("/* c */ LOAD XML LOCAL INFILE 'x' INTO TABLE t", false, false).files,
+            std::vector<std::string>{"x"});
+  EXPECT_TRUE(plan_local_infile("SELECT 'LOAD DATA LOCAL'", false, false).files.empty());
   EXPECT_EQ(plan_local_infile("select 'local infile'", false, false).files.size(), 0u);
   // Not a plain literal: no name, so the server's request will be refused.
   EXPECT_TRUE(plan_local_infile("LOAD DATA LOCAL INFILE x'2f6574632f706173737764' INTO TABLE t",

@@ -5,6 +5,7 @@
 // the config): SCRAM keys recovered from the client's proof, or the md5 hash
 // pg_authid stores ("md5" + 32 hex digits), which md5 logins accept as is.
 #include <string>
+#include <string_view>
 
 #include "proxy/core/secret.hpp"
 #include "proxy/pg/auth/scram.hpp"
