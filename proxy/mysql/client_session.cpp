@@ -376,8 +376,10 @@ net::awaitable<bool> ClientSession::command_loop_step() {
     join_payload(raw, command_);
     payload = command_;
   }
+  command_bytes_ = raw.size();
   bool keep = co_await handle_command(raw, payload, packet->info.next_seq);
-  client_.consume(raw.size());
+  client_.consume(command_bytes_);
+  command_bytes_ = 0;
   if (command_.capacity() > client_buffer_bytes) Bytes().swap(command_);
   co_return keep;
 }
@@ -536,7 +538,11 @@ net::awaitable<bool> ClientSession::forward(ByteSpan raw, ResponseKind kind, std
   if (kind == ResponseKind::none) co_return true;
   tracker_.start(kind, seq);
   while (!tracker_.done()) {
-    if (tracker_.at_result_start() && kind == ResponseKind::text_rows) {
+    // Only a request with allowed LOAD DATA LOCAL statements may see a file
+    // request; anywhere else the tracker refuses it as a protocol error.
+    bool files_expected = kind == ResponseKind::text_rows && !expected_files_.empty();
+    tracker_.set_stop_at_result_start(files_expected);
+    if (files_expected && tracker_.at_result_start()) {
       int handled = co_await relay_local_infile();
       if (handled < 0) co_return false;
       if (handled > 0) continue;
@@ -570,7 +576,10 @@ net::awaitable<int> ClientSession::relay_local_infile() {
   if (!head || head->length == 0 || server.buffered()[packet_header_size] != header::local_infile)
     co_return 0;
   auto packet = co_await server.read_packet(tracker_.next_seq(), 1 << 20);
-  if (!packet) co_return -1;
+  if (!packet) {
+    spdlog::info("mysql: LOCAL INFILE request of '{}': {}", user_, packet.error().message);
+    co_return -1;
+  }
   auto name = local_infile_request(single_payload(packet->raw));
   if (!name || expected_files_.empty() || *name != expected_files_.front()) {
     // A server naming another file than the client's statement: never let
@@ -587,10 +596,16 @@ net::awaitable<int> ClientSession::relay_local_infile() {
   std::uint8_t seq = packet->info.next_seq;
   if (!co_await client_.write(packet->raw)) co_return -1;
   server.consume(packet->raw.size());
+  // The command is done with: the client's buffer now holds its file.
+  client_.consume(command_bytes_);
+  command_bytes_ = 0;
   // The file, packet by packet, until the client's empty packet.
   for (;;) {
     auto data = co_await client_.read_packet(seq, ctx_->config->server.max_message_bytes);
-    if (!data) co_return -1;
+    if (!data) {
+      spdlog::info("mysql: LOCAL INFILE data from '{}': {}", user_, data.error().message);
+      co_return -1;
+    }
     seq = data->info.next_seq;
     bool last = data->info.payload_size == 0;
     if (!co_await server.write(data->raw)) co_return -1;

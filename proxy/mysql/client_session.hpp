@@ -70,7 +70,8 @@ class ClientSession {
   std::unique_ptr<ServerConnection> server_;
   ResponseTracker tracker_;
   Bytes scratch_;
-  Bytes command_;  // joined payload of a command split over several packets
+  Bytes command_;                  // joined payload of a command split over several packets
+  std::size_t command_bytes_ = 0;  // the current command's bytes, still in client_'s buffer
   std::string scramble_;
   std::uint32_t connection_id_ = 0;
   std::uint32_t capabilities_ = 0;  // negotiated with the client (and the backend)

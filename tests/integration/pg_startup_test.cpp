@@ -65,7 +65,7 @@ TEST(PgStartup, InvalidLengthsCloseSilentlyAsDirect) {
       {"Terminate before StartupMessage", {'X', 0, 0, 0, 4}, "closed silently"},
       {"length 4", be32(4), "closed silently"},
       {"length 7", cat(be32(7), {0, 3, 0}), "closed silently"},
-      {"length 10001", cat(be32(10001), be32(196608)), "closed silently"},
+      {"length 10005", cat(be32(10005), be32(196608)), "closed silently"},
       {"length 0x7fffffff", be32(0x7fffffff), "closed silently"},
       // Valid length, bad layout: PostgreSQL answers with FATAL 08P01.
       {"missing terminator", cat(cat(be32(13), be32(196608)), {'u', 's', 'e', 'r', 0}),
