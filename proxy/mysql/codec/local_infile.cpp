@@ -1,10 +1,25 @@
 #include "proxy/mysql/codec/local_infile.hpp"
 
+#include <utility>
+
 #include "parsers/mysql_classifier.hpp"
 #include "parsers/statement.hpp"
 #include "proxy/mysql/codec/constants.hpp"
 
 namespace sw::mysql {
+
+namespace {
+
+// The character a backslash escape stands for in a MySQL string literal.
+char unescaped(char e) {
+  static constexpr std::pair<char, char> kEscapes[] = {{'0', '\0'}, {'b', '\b'}, {'n', '\n'},
+                                                       {'r', '\r'}, {'t', '\t'}, {'Z', '\x1a'}};
+  for (auto [k, v] : kEscapes)
+    if (k == e) return v;
+  return e;
+}
+
+}  // namespace
 
 std::optional<std::string> decode_string_literal(std::string_view literal,
                                                  bool no_backslash_escapes) {
@@ -19,33 +34,8 @@ std::optional<std::string> decode_string_literal(std::string_view literal,
       ++i;
     } else if (c == '\\' && !no_backslash_escapes && i + 2 < literal.size()) {
       char e = literal[++i];
-      switch (e) {
-        case '0':
-          out.push_back('\0');
-          break;
-        case 'b':
-          out.push_back('\b');
-          break;
-        case 'n':
-          out.push_back('\n');
-          break;
-        case 'r':
-          out.push_back('\r');
-          break;
-        case 't':
-          out.push_back('\t');
-          break;
-        case 'Z':
-          out.push_back('\x1a');
-          break;
-        case '%':
-        case '_':  // kept with their backslash (LIKE patterns)
-          out.push_back('\\');
-          out.push_back(e);
-          break;
-        default:
-          out.push_back(e);
-      }
+      if (e == '%' || e == '_') out.push_back('\\');  // kept escaped (LIKE patterns)
+      out.push_back(unescaped(e));
     } else {
       out.push_back(c);
     }
