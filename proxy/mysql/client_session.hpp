@@ -17,6 +17,7 @@
 #include "proxy/mysql/packet_channel.hpp"
 #include "proxy/mysql/server_connection.hpp"
 #include "proxy/net/connection_tracker.hpp"
+#include "proxy/net/session_registry.hpp"
 
 namespace sw::mysql {
 
@@ -78,6 +79,7 @@ class ClientSession {
   std::string backend_password_;
   std::string connect_attrs_;
   std::string host_;
+  net::SessionHandle registration_;  // in /api/v1/clients while logged in
 };
 
 }  // namespace sw::mysql
