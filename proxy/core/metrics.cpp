@@ -211,22 +211,18 @@ std::string Registry::render() const {
 
   std::string out;
   std::lock_guard lock(mutex_);
-  for (const auto& [name, family] : counters_) {
-    header(out, name, family.help, "counter");
-    for (const auto& [labels, metric] : family.metrics) {
-      out += name;
-      append_labels(out, labels);
-      out += ' ' + std::to_string(metric->value()) + '\n';
+  auto scalars = [&out](const auto& families, std::string_view type) {
+    for (const auto& [name, family] : families) {
+      header(out, name, family.help, type);
+      for (const auto& [labels, metric] : family.metrics) {
+        out += name;
+        append_labels(out, labels);
+        out += ' ' + std::to_string(metric->value()) + '\n';
+      }
     }
-  }
-  for (const auto& [name, family] : gauges_) {
-    header(out, name, family.help, "gauge");
-    for (const auto& [labels, metric] : family.metrics) {
-      out += name;
-      append_labels(out, labels);
-      out += ' ' + std::to_string(metric->value()) + '\n';
-    }
-  }
+  };
+  scalars(counters_, "counter");
+  scalars(gauges_, "gauge");
   for (const auto& [name, family] : histograms_) {
     header(out, name, family.help, "histogram");
     for (const auto& [labels, metric] : family.metrics) {

@@ -29,7 +29,7 @@ struct SessionInfo {
   std::string user;
   std::string database;
   std::string peer;  // "ip:port"
-  std::chrono::system_clock::time_point connected_at;
+  std::chrono::system_clock::time_point connected_at{};
   SessionState state = SessionState::idle;
 };
 

@@ -7,9 +7,11 @@
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
+#include "tests/integration/admin_util.hpp"
 #include "tests/support/command.hpp"
 #include "tests/support/http_client.hpp"
 #include "tests/support/proxy_process.hpp"
+#include "tests/support/test_env.hpp"
 
 namespace sw::test {
 namespace {
@@ -18,49 +20,26 @@ namespace {
 constexpr const char* kHashedTokenSha =
     "550643f45e135491c47bea94823b37278d5dd91375b285d44001d005d1603a33";
 
-ProxyOptions admin_options() {
-  ProxyOptions o;
-  o.extra_toml = R"(
-[[admin.tokens]]
-name = "ops"
-token = "ops-secret"
-role = "admin"
-[[admin.tokens]]
-name = "stats"
-token = "read-secret"
-role = "read"
-[[admin.tokens]]
-name = "agent"
-token = "tools-secret"
-role = "tools"
-tenant = "default"
-)";
-  return o;
-}
-
-nlohmann::json body_json(const HttpResult& r) {
-  return nlohmann::json::parse(r.body, nullptr, false);
-}
-
-void expect_error(const HttpResult& r, int status, const std::string& code) {
-  EXPECT_EQ(r.status, status) << r.raw;
-  auto j = body_json(r);
-  ASSERT_TRUE(j.is_object()) << r.raw;
-  EXPECT_EQ(j["error"]["code"], code) << r.raw;
-  EXPECT_TRUE(j["error"]["message"].is_string()) << r.raw;
-}
-
 TEST(AdminApi, HealthAndVersion) {
-  ProxyProcess proxy("admin-health", admin_options());
+  ProxyProcess proxy("admin-health", admin_test_options());
   auto r = http_request(proxy.admin_port(), "GET", "/health", "read-secret");
   ASSERT_EQ(r.status, 200) << r.raw;
   auto j = body_json(r);
-  EXPECT_EQ(j["status"], "ok") << r.body;
-  ASSERT_EQ(j["backends"].size(), 2u) << r.body;
+  // "default" reaches both fixture servers; "other" points at a closed port.
+  EXPECT_EQ(j["status"], "degraded") << r.body;
+  ASSERT_EQ(j["backends"].size(), 3u) << r.body;
   for (const auto& b : j["backends"]) {
-    EXPECT_TRUE(b["reachable"].get<bool>()) << r.body;
-    EXPECT_GE(b["latency_ms"].get<double>(), 0.0);
+    if (b["tenant"] == "default") {
+      EXPECT_TRUE(b["reachable"].get<bool>()) << r.body;
+      EXPECT_GE(b["latency_ms"].get<double>(), 0.0);
+    } else {
+      EXPECT_FALSE(b["reachable"].get<bool>()) << r.body;
+      EXPECT_TRUE(b["error"].is_string()) << r.body;
+    }
   }
+  // A token scoped to "other" sees only that tenant's backend.
+  j = body_json(http_request(proxy.admin_port(), "GET", "/health", "scoped-secret"));
+  EXPECT_EQ(j["backends"].size(), 1u) << j.dump();
   r = http_request(proxy.admin_port(), "GET", "/version", "read-secret");
   ASSERT_EQ(r.status, 200) << r.raw;
   EXPECT_EQ(body_json(r)["version"], "0.1.0") << r.body;
@@ -77,7 +56,7 @@ TEST(AdminApi, HealthAndVersion) {
 }
 
 TEST(AdminApi, TokensRolesAndErrors) {
-  ProxyProcess proxy("admin-auth", admin_options());
+  ProxyProcess proxy("admin-auth", admin_test_options());
   auto port = proxy.admin_port();
   // No token, loopback without token is off by default.
   expect_error(http_request(port, "GET", "/version"), 401, "unauthorized");
@@ -120,6 +99,29 @@ role = "read"
   EXPECT_EQ(http_request(proxy.admin_port(), "GET", "/version", "hashed-token").status, 200);
   // A token that is present must still be valid.
   expect_error(http_request(proxy.admin_port(), "GET", "/version", "nope"), 401, "unauthorized");
+}
+
+TEST(AdminApi, TlsRequireAndAllow) {
+  std::string tls = make_temp_dir("admin-tls-ca") + "/tls";
+  auto ca = run_command(source_dir() + "/tests/support/make_test_ca.sh " + tls);
+  ASSERT_EQ(ca.exit_code, 0) << ca.output;
+  for (const char* mode : {"require", "allow"}) {
+    ProxyOptions o;
+    o.admin_toml = "allow_loopback_without_token = true";
+    o.extra_toml = fmt::format(
+        "[admin.tls]\nmode = \"{}\"\ncert_file = \"{}/server.crt\"\nkey_file = \"{}/server.key\"\n",
+        mode, tls, tls);
+    ProxyProcess proxy(std::string("admin-tls-") + mode, o);
+    auto https = run_command(fmt::format("curl -sS --cacert {}/ca.crt https://127.0.0.1:{}/version",
+                                         tls, proxy.admin_port()));
+    EXPECT_EQ(https.exit_code, 0) << mode << ": " << https.output;
+    EXPECT_NE(https.output.find("\"sqlwarden\""), std::string::npos) << https.output;
+    auto plain = http_request(proxy.admin_port(), "GET", "/version");
+    if (std::string(mode) == "allow")
+      EXPECT_EQ(plain.status, 200) << plain.raw;
+    else
+      EXPECT_NE(plain.status, 200) << plain.raw;  // a TLS server does not speak plain HTTP
+  }
 }
 
 }  // namespace

@@ -17,6 +17,7 @@
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
+#include "tests/integration/admin_util.hpp"
 #include "tests/support/command.hpp"
 #include "tests/support/http_client.hpp"
 #include "tests/support/proxy_process.hpp"
@@ -130,37 +131,10 @@ std::vector<Case> hostile_cases() {
 }
 
 TEST(AdminHostile, MalformedRequestsSlowlorisIdleConnectionsUnderPgbench) {
-  ProxyOptions o;
-  o.admin_toml = R"(max_connections = 1200
+  ProxyOptions o = admin_test_options(R"(max_connections = 1200
 max_body_bytes = 65536
 read_timeout_ms = 1500
-idle_timeout_seconds = 30)";
-  o.extra_toml = R"(
-[[admin.tokens]]
-name = "ops"
-token = "ops-secret"
-role = "admin"
-[[admin.tokens]]
-name = "stats"
-token = "read-secret"
-role = "read"
-[[admin.tokens]]
-name = "agent"
-token = "tools-secret"
-role = "tools"
-[[admin.tokens]]
-name = "scoped"
-token = "scoped-secret"
-role = "admin"
-tenant = "other"
-
-[[tenants]]
-name = "other"
-[tenants.mysql]
-listen = "127.0.0.1:{}"
-backend = "127.0.0.1:1"
-)";
-  o.extra_toml = fmt::format(o.extra_toml, free_port());
+idle_timeout_seconds = 30)");
   ProxyProcess proxy("admin-hostile", o);
   auto port = proxy.admin_port();
 

@@ -14,6 +14,7 @@
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
+#include "tests/integration/admin_util.hpp"
 #include "tests/integration/pg_util.hpp"
 #include "tests/support/command.hpp"
 #include "tests/support/http_client.hpp"
@@ -63,14 +64,7 @@ bool wait_for_log(const ProxyProcess& proxy, const std::string& needle, std::siz
 }
 
 TEST(AdminReload, SighupAndPostUnderPgbench) {
-  ProxyOptions o;
-  o.extra_toml = R"(
-[[admin.tokens]]
-name = "ops"
-token = "ops-secret"
-role = "admin"
-)";
-  ProxyProcess proxy("admin-reload", o);
+  ProxyProcess proxy("admin-reload", admin_test_options());
   const std::string path = proxy.config_path();
   const std::string original = read_file(path);
   auto admin = proxy.admin_port();

@@ -13,6 +13,7 @@
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
+#include "tests/integration/admin_util.hpp"
 #include "tests/integration/pg_util.hpp"
 #include "tests/support/command.hpp"
 #include "tests/support/http_client.hpp"
@@ -22,28 +23,6 @@ namespace sw::test {
 namespace {
 
 using nlohmann::json;
-
-constexpr const char* kTokens = R"(
-[[admin.tokens]]
-name = "ops"
-token = "ops-secret"
-role = "admin"
-[[admin.tokens]]
-name = "stats"
-token = "read-secret"
-role = "read"
-[[admin.tokens]]
-name = "elsewhere"
-token = "other-secret"
-role = "admin"
-tenant = "other"
-
-[[tenants]]
-name = "other"
-[tenants.mysql]
-listen = "127.0.0.1:{}"
-backend = "127.0.0.1:1"
-)";
 
 struct MysqlDeleter {
   void operator()(MYSQL* m) const { mysql_close(m); }
@@ -79,12 +58,7 @@ double metric_sum(const std::string& text, const std::string& name,
 
 class AdminViews : public ::testing::Test {
  protected:
-  static ProxyOptions options() {
-    ProxyOptions o;
-    o.extra_toml = fmt::format(kTokens, free_port());
-    return o;
-  }
-  ProxyProcess proxy{"admin-views", options()};
+  ProxyProcess proxy{"admin-views", admin_test_options()};
 };
 
 TEST_F(AdminViews, ClientsAndMetricsAgreeWithWhatIsOpen) {
@@ -164,11 +138,11 @@ TEST_F(AdminViews, ClientsAndMetricsAgreeWithWhatIsOpen) {
   EXPECT_EQ(servers["count"], 5);
 
   // A token scoped to another tenant sees none of these.
-  EXPECT_EQ(get_json(port, "/api/v1/clients", "other-secret")["count"], 0);
-  json scoped_pools = get_json(port, "/api/v1/pools", "other-secret");
+  EXPECT_EQ(get_json(port, "/api/v1/clients", "scoped-secret")["count"], 0);
+  json scoped_pools = get_json(port, "/api/v1/pools", "scoped-secret");
   ASSERT_EQ(scoped_pools["pools"].size(), 1u);
   EXPECT_EQ(scoped_pools["pools"][0]["tenant"], "other");
-  auto r = http_request(port, "POST", "/api/v1/clients/" + first_id + "/kill", "other-secret");
+  auto r = http_request(port, "POST", "/api/v1/clients/" + first_id + "/kill", "scoped-secret");
   EXPECT_EQ(r.status, 404) << r.raw;
 
   // Kill: read role may not, admin may; the killed client's next query fails.
@@ -198,7 +172,7 @@ TEST_F(AdminViews, ConfigIsMaskedAndProfilesListed) {
   EXPECT_EQ(cfg["users"][0]["password"], "********");
   EXPECT_EQ(r.body.find("ops-secret"), std::string::npos);
   EXPECT_EQ(r.body.find("\"app\",\"password\":\"app\""), std::string::npos);
-  EXPECT_EQ(cfg["admin"]["tokens"].size(), 3u);
+  EXPECT_EQ(cfg["admin"]["tokens"].size(), 4u);
   EXPECT_EQ(cfg["tenants"][0]["pool"]["size"], 20);
 
   json profiles = get_json(port, "/api/v1/profiles", "read-secret");
@@ -221,7 +195,7 @@ TEST_F(AdminViews, ShutdownIsGracefulAndAdminOnly) {
   auto c = pg_connect(proxy.pg_port(), "app", "exo_cluster");
   ASSERT_EQ(PQstatus(c.get()), CONNECTION_OK);
   EXPECT_EQ(http_request(port, "POST", "/api/v1/shutdown", "read-secret").status, 403);
-  EXPECT_EQ(http_request(port, "POST", "/api/v1/shutdown", "other-secret").status, 403);
+  EXPECT_EQ(http_request(port, "POST", "/api/v1/shutdown", "scoped-secret").status, 403);
   auto r = http_request(port, "POST", "/api/v1/shutdown", "ops-secret");
   EXPECT_EQ(r.status, 202) << r.raw;
   // Draining: the open session still works, new connections are refused.
