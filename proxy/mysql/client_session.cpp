@@ -93,13 +93,22 @@ net::awaitable<void> ClientSession::run() {
   // the resumed coroutine is off by 8 bytes): keep co_await out of loop
   // conditions.
   bool ready = co_await handshake();
-  if (ready)
-    registration_ = net::SessionRegistry::instance().add(
-        {0, Protocol::mysql, ctx_->tenant->name, user_, database_,
-         net::peer_address(client_.stream().socket())},
-        co_await net::asio::this_coro::executor, [this] { close_all(); });
+  if (ready) register_session();
   while (ready) ready = co_await command_loop_step();
   close_all();
+}
+
+// Not a coroutine on purpose: g++ 12 mishandles temporaries that live
+// across a co_await in the same full-expression.
+void ClientSession::register_session() {
+  net::SessionInfo info;
+  info.protocol = Protocol::mysql;
+  info.tenant = ctx_->tenant->name;
+  info.user = user_;
+  info.database = database_;
+  info.peer = net::peer_address(client_.stream().socket());
+  registration_ = net::SessionRegistry::instance().add(
+      std::move(info), client_.stream().socket().get_executor(), [this] { close_all(); });
 }
 
 net::awaitable<bool> ClientSession::handshake() {

@@ -59,6 +59,8 @@ class ClientSession {
   std::string peer_host() const;
   void set_backend_tls(BackendLogin& login) const;
   void close_all();
+  // Lists the session in /api/v1/clients (kill closes its sockets).
+  void register_session();
 
   std::shared_ptr<const ListenerContext> ctx_;
   PacketChannel client_;

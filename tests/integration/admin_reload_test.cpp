@@ -88,8 +88,10 @@ TEST(AdminReload, SighupAndPostUnderPgbench) {
   EXPECT_NE(pg_value(old_exo.get(), "select txid_current()").rfind("ERROR", 0), 0u);
 
   // 1. SIGHUP: reader's password, exo_ai's profile, the pool size.
-  std::string changed = replace_once(original, "name = \"reader\"\npassword = \"reader\"",
-                                     "name = \"reader\"\npassword = \"reader2\"");
+  // The backend keeps its own password for reader; only the proxy's changes.
+  std::string changed =
+      replace_once(original, "name = \"reader\"\npassword = \"reader\"",
+                   "name = \"reader\"\npassword = \"reader2\"\nbackend_password = \"reader\"");
   changed = replace_once(changed, "name = \"exo_ai\"\npassword = \"exo_ai\"\nprofile = \"exo_ai\"",
                          "name = \"exo_ai\"\npassword = \"exo_ai\"\nprofile = \"read_only\"");
   changed = replace_once(changed, "[[tenants]]\nname = \"default\"\n",
