@@ -6,6 +6,7 @@
 
 #include <cstdint>
 #include <string>
+#include <utility>
 
 namespace sw::test {
 
@@ -15,8 +16,16 @@ struct ProxyOptions {
   std::string pg_tenant_toml;         // appended inside [tenants.postgres]
   std::string my_tenant_toml;         // appended inside [tenants.mysql]
   std::uint16_t pg_backend_port = 0;  // PostgreSQL backend on 127.0.0.1 (0 = the fixture's)
+  std::uint16_t my_backend_port = 0;  // MySQL backend on 127.0.0.1 (0 = the fixture's)
   unsigned workers = 2;
 };
+
+// Options with only extra_toml set (tenant pool settings, extra users).
+inline ProxyOptions extra_toml_options(std::string toml) {
+  ProxyOptions o;
+  o.extra_toml = std::move(toml);
+  return o;
+}
 
 class ProxyProcess {
  public:

@@ -106,7 +106,8 @@ inline constexpr std::uint16_t net_packets_out_of_order = 1156;  // 08S01
 inline constexpr std::uint16_t net_read_error = 1158;            // 08S01
 inline constexpr std::uint16_t net_read_interrupted = 1159;      // 08S01 timeout
 inline constexpr std::uint16_t not_supported = 1235;             // 42000
-inline constexpr std::uint16_t server_gone = 2006;               // client-side code, HY000
+inline constexpr std::uint16_t conn_host_error = 2003;  // client-side code: backend unreachable
+inline constexpr std::uint16_t server_gone = 2006;      // client-side code, HY000
 inline constexpr std::uint16_t lost_connection = 2013;
 inline constexpr std::uint16_t backend_unavailable = 1927;  // 70100 ER_CONNECTION_KILLED
 }  // namespace er
