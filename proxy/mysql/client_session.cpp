@@ -325,6 +325,32 @@ net::awaitable<bool> ClientSession::send_backend_unreachable(std::string_view wh
                               seq);
 }
 
+net::awaitable<bool> ClientSession::join_pool(const std::optional<std::string>& database,
+                                              std::uint8_t seq) {
+  if (pool_client_) lease_.shard()->client_detached();
+  pool_client_ = false;
+  bind_pool(database);
+  if (!lease_.shard()->client_attached()) {
+    co_await send_err(
+        er::con_count, "08004",
+        "sqlwarden: too many client connections for pool " + lease_.shard()->key().name(), seq);
+    co_return false;
+  }
+  pool_client_ = true;
+  // Borrow once now, in every mode: the backend's verdict on this user and
+  // database (1045, 1044, 1049, 1862...) reaches the client at login, verbatim.
+  auto failure = co_await lease_.acquire(state_);
+  if (failure) {
+    spdlog::info("mysql: backend login for '{}' refused: {}", user_, failure->error.message);
+    co_await send_err(failure->error, seq);
+    co_return false;
+  }
+  server_status_ = status::autocommit;
+  ConnectionRegistry::instance().set_target(connection_id_, ctx_->listener->backend,
+                                            lease_.server()->thread_id());
+  co_return true;
+}
+
 void ClientSession::bind_pool(const std::optional<std::string>& database) {
   const UserConfig* user = ctx_->config->find_user(user_);
   mode_ = Config::pool_mode_for(user, *ctx_->tenant);
@@ -358,25 +384,7 @@ net::awaitable<bool> ClientSession::login_backend(const HandshakeResponse& respo
   state_.database = database.value_or("");
   state_.charset = response.charset;
   if (capabilities_ & cap::connect_attrs) connect_attrs_ = response.connect_attrs;
-  bind_pool(database);
-  if (!lease_.shard()->client_attached()) {
-    co_await send_err(
-        er::con_count, "08004",
-        "sqlwarden: too many client connections for pool " + lease_.shard()->key().name(), seq);
-    co_return false;
-  }
-  pool_client_ = true;
-  // Borrow once now, in every mode: the backend's verdict on this user and
-  // database (1045, 1044, 1049, 1862...) reaches the client at login, verbatim.
-  auto failure = co_await lease_.acquire(state_);
-  if (failure) {
-    spdlog::info("mysql: backend login for '{}' refused: {}", user_, failure->error.message);
-    co_await send_err(failure->error, seq);
-    co_return false;
-  }
-  server_status_ = status::autocommit;
-  ConnectionRegistry::instance().set_target(connection_id_, ctx_->listener->backend,
-                                            lease_.server()->thread_id());
+  if (!co_await join_pool(database, seq)) co_return false;
   if (!pooled()) {
     co_await align_connection_id();
   } else {
@@ -547,7 +555,7 @@ net::awaitable<bool> ClientSession::handle_command(ByteSpan raw, ByteSpan payloa
   state_.hold_next = false;
   switch (cmd) {
     case Command::quit:
-      if (lease_.held() && !pooled()) co_await lease_.server()->quit();
+      // The server connection goes back to the pool (reset before reuse).
       co_return false;
     case Command::query:
       co_return co_await handle_query(raw, arg, seq);
@@ -886,26 +894,9 @@ net::awaitable<bool> ClientSession::handle_change_user(ByteSpan payload, std::ui
   backend_user_ = std::move(a.backend_user);
   backend_password_ = std::move(a.backend_password);
   if (!request->connect_attrs.empty()) connect_attrs_ = request->connect_attrs;
-  if (pool_client_ && lease_.shard()) lease_.shard()->client_detached();
-  pool_client_ = false;
   std::optional<std::string> database;
   if (!request->database.empty()) database = request->database;
-  bind_pool(database);
-  if (!lease_.shard()->client_attached()) {
-    co_await send_err(
-        er::con_count, "08004",
-        "sqlwarden: too many client connections for pool " + lease_.shard()->key().name(), seq);
-    co_return false;
-  }
-  pool_client_ = true;
-  auto failure = co_await lease_.acquire(state_);
-  if (failure) {
-    co_await send_err(failure->error, seq);
-    co_return false;
-  }
-  server_status_ = status::autocommit;
-  ConnectionRegistry::instance().set_target(connection_id_, ctx_->listener->backend,
-                                            lease_.server()->thread_id());
+  if (!co_await join_pool(database, seq)) co_return false;
   if (!pooled()) co_await align_connection_id();
   co_return co_await send_ok(seq);
 }

@@ -63,6 +63,10 @@ class ClientSession {
 
   // Pooling.
   void bind_pool(const std::optional<std::string>& database);
+  // Joins the user's pool (max_client_connections) and borrows once, so the
+  // backend's verdict on user and database reaches the client now;
+  // false when the client was told why not.
+  net::awaitable<bool> join_pool(const std::optional<std::string>& database, std::uint8_t seq);
   // A server connection for the next command; false when the client was
   // sent the reason there is none (the session goes on).
   net::awaitable<bool> ensure_server(std::uint8_t seq);

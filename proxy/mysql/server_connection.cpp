@@ -1,5 +1,7 @@
 #include "proxy/mysql/server_connection.hpp"
 
+#include <poll.h>
+
 #include "proxy/mysql/backend_profile.hpp"
 #include "proxy/mysql/codec/auth.hpp"
 #include "proxy/mysql/codec/constants.hpp"
@@ -74,6 +76,13 @@ net::awaitable<Result<Opened>> ServerConnection::open(const Endpoint& backend,
   }
   opened->status = outcome->status;
   co_return opened;
+}
+
+bool ServerConnection::usable() const noexcept {
+  if (!channel_.buffered().empty()) return false;
+  auto& self = const_cast<ServerConnection&>(*this);
+  pollfd p{self.channel_.stream().socket().native_handle(), POLLIN, 0};
+  return ::poll(&p, 1, 0) == 0;
 }
 
 net::awaitable<Result<LoginOutcome>> ServerConnection::login(const BackendLogin& login) {

@@ -67,6 +67,9 @@ class ServerConnection : public pool::ServerHandle {
   std::uint32_t thread_id() const noexcept { return greeting_.connection_id; }
   std::uint32_t capabilities() const noexcept { return capabilities_; }
   PacketChannel& channel() noexcept { return channel_; }
+  // An idle connection the server closed (wait_timeout, KILL, restart) is
+  // readable: EOF or the server's farewell ERR. Nothing else arrives unasked.
+  bool usable() const noexcept override;
 
   net::awaitable<Result<LoginOutcome>> login(const BackendLogin& login);
   net::awaitable<Result<LoginOutcome>> change_user(const BackendLogin& login);

@@ -1,7 +1,5 @@
 #include "proxy/mysql/server_lease.hpp"
 
-#include <poll.h>
-
 #include <spdlog/spdlog.h>
 
 #include "proxy/mysql/codec/constants.hpp"
@@ -44,14 +42,6 @@ void ServerLease::release(bool reusable, bool dirty) {
   if (shard_) shard_->release(std::move(handle), reusable, pool::Clock::now());
 }
 
-bool ServerLease::alive() noexcept {
-  // An idle connection the server closed (wait_timeout, KILL, restart) is
-  // readable: EOF or the server's farewell ERR. Nothing else arrives unasked.
-  if (!server_->channel().buffered().empty()) return false;
-  pollfd p{server_->channel().stream().socket().native_handle(), POLLIN, 0};
-  return ::poll(&p, 1, 0) == 0;
-}
-
 net::awaitable<std::optional<LeaseFailure>> ServerLease::acquire(const ClientState& client) {
   // A few dead or mismatched idle connections may come first; each is
   // dropped (its slot returns to the pool) and the next one tried.
@@ -60,7 +50,7 @@ net::awaitable<std::optional<LeaseFailure>> ServerLease::acquire(const ClientSta
       auto failure = co_await borrow(client);
       if (failure) co_return failure;
     }
-    if (!alive() || (server_->capabilities() & shape_bits) != shape_) {
+    if (!server_->usable() || (server_->capabilities() & shape_bits) != shape_) {
       release(false, true);
       continue;
     }

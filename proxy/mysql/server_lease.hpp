@@ -53,7 +53,6 @@ class ServerLease {
   // Applies the client's state; nullopt on success, an ERR for the client,
   // or an I/O failure (the connection is dropped and another tried).
   net::awaitable<Result<std::optional<ErrPacket>>> reconcile(const ClientState& client);
-  bool alive() noexcept;
 
   std::shared_ptr<pool::Shard> shard_;
   PoolLogin login_;

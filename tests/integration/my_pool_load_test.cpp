@@ -19,6 +19,7 @@
 #include <fmt/format.h>
 #include <gtest/gtest.h>
 
+#include "tests/support/mysql_conn.hpp"
 #include "tests/support/proxy_process.hpp"
 #include "tests/support/test_env.hpp"
 
@@ -30,39 +31,11 @@ constexpr int threads = 40;
 constexpr int pool_size = 20;
 constexpr const char* user = "sw_pool_load";
 
-struct Conn {
-  MYSQL* m = mysql_init(nullptr);
-  Conn() = default;
-  Conn(const Conn&) = delete;
-  Conn& operator=(const Conn&) = delete;
-  ~Conn() { mysql_close(m); }
-  bool connect(std::uint16_t port) {
-    return mysql_real_connect(m, "127.0.0.1", user, user, "exo_cluster", port, nullptr, 0) !=
-           nullptr;
-  }
-  bool run(const std::string& sql) {
-    if (mysql_query(m, sql.c_str()) != 0) return false;
-    if (MYSQL_RES* r = mysql_store_result(m)) mysql_free_result(r);
-    return mysql_errno(m) == 0;
-  }
-  std::string scalar(const std::string& sql) {
-    if (mysql_query(m, sql.c_str()) != 0) return "error " + std::to_string(mysql_errno(m));
-    MYSQL_RES* res = mysql_store_result(m);
-    if (!res) return "no result";
-    MYSQL_ROW row = mysql_fetch_row(res);
-    std::string out = row && row[0] ? row[0] : "NULL";
-    mysql_free_result(res);
-    return out;
-  }
+struct Conn : MyConn {
+  bool connect(std::uint16_t port) { return MyConn::connect(port, user, user); }
 };
 
-struct Admin : Conn {
-  Admin() {
-    if (!mysql_real_connect(m, nullptr, "root", nullptr, nullptr, 0, servers().my_socket.c_str(),
-                            0))
-      ADD_FAILURE() << "root login: " << mysql_error(m);
-  }
-  void exec(const std::string& sql) { EXPECT_TRUE(run(sql)) << sql << ": " << mysql_error(m); }
+struct Admin : MyRoot {
   int pool_connections() {
     std::string n = scalar(
         fmt::format("SELECT COUNT(*) FROM information_schema.PROCESSLIST WHERE USER = '{}'", user));

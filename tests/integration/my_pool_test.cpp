@@ -16,33 +16,14 @@
 #include <fmt/format.h>
 #include <gtest/gtest.h>
 
+#include "tests/support/mysql_conn.hpp"
 #include "tests/support/proxy_process.hpp"
 #include "tests/support/test_env.hpp"
 
 namespace sw::test {
 namespace {
 
-struct Conn {
-  MYSQL* m = mysql_init(nullptr);
-  Conn() = default;
-  Conn(const Conn&) = delete;
-  Conn& operator=(const Conn&) = delete;
-  ~Conn() { mysql_close(m); }
-  bool connect(std::uint16_t port) {
-    return mysql_real_connect(m, "127.0.0.1", "app", "app", "exo_cluster", port, nullptr, 0) !=
-           nullptr;
-  }
-  // First column of the first row, "NULL", or "error <errno>".
-  std::string scalar(const std::string& sql) {
-    if (mysql_query(m, sql.c_str()) != 0) return "error " + std::to_string(mysql_errno(m));
-    MYSQL_RES* res = mysql_store_result(m);
-    if (!res) return mysql_field_count(m) == 0 ? "ok" : "no result";
-    MYSQL_ROW row = mysql_fetch_row(res);
-    std::string out = row && row[0] ? row[0] : "NULL";
-    mysql_free_result(res);
-    return out;
-  }
-};
+using Conn = MyConn;
 
 const char* mode_name(int mode) {
   return mode == 0 ? "session" : mode == 1 ? "transaction" : "statement";

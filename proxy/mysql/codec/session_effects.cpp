@@ -86,6 +86,14 @@ bool is_assign_op(const Statement& s, std::size_t i) {
   return t == ":=" || (t == ":" && s.text(i + 1) == "=");
 }
 
+// `= 1` / `= ON` / `= TRUE` after a target at `at`: autocommit stays on.
+bool turns_on(const Statement& s, std::size_t at) {
+  if (s.text(at) != "=" && s.text(at) != ":=") return false;
+  std::string_view v = s.text(at + 1);
+  if (s.kind(at + 1) == TokenKind::string && v.size() >= 2) v = v.substr(1, v.size() - 2);
+  return v == "1" || iequals(v, "ON") || iequals(v, "TRUE");
+}
+
 void analyze_set(const Statement& s, SessionEffects& out) {
   if (s.word(1, "TRANSACTION")) {
     out.hold_next = true;  // applies to the next transaction only
@@ -122,7 +130,7 @@ void analyze_set(const Statement& s, SessionEffects& out) {
         any_session = true;
         std::string_view name = t.substr(2);
         if (auto dot = name.find('.'); dot != std::string_view::npos) name = name.substr(dot + 1);
-        if (iequals(name, "autocommit")) out.starts_transaction = true;
+        if (iequals(name, "autocommit") && !turns_on(s, i + 1)) out.starts_transaction = true;
       }
       continue;
     }
@@ -132,7 +140,7 @@ void analyze_set(const Statement& s, SessionEffects& out) {
     }
     if (s.word(i, "SESSION") || s.word(i, "LOCAL")) ++i;
     any_session = true;
-    if (s.word(i, "autocommit")) out.starts_transaction = true;
+    if (s.word(i, "autocommit") && !turns_on(s, i + 1)) out.starts_transaction = true;
     if (s.word(i, "TRANSACTION")) out.hold_next = false;  // SET SESSION TRANSACTION: a setting
   }
   if (any_global && any_session) {

@@ -30,6 +30,9 @@ TEST(SessionEffects, SessionSetsAreReplayable) {
   EXPECT_TRUE(session_effects("SET GLOBAL wait_timeout=10").replayable_sets.empty());
   EXPECT_EQ(session_effects("SET GLOBAL a=1, SESSION b=2").pins, bit(SessionPin::other));
   EXPECT_TRUE(session_effects("SET autocommit = 0").starts_transaction);
+  EXPECT_TRUE(session_effects("SET @@autocommit=OFF").starts_transaction);
+  EXPECT_FALSE(session_effects("SET autocommit=1").starts_transaction);
+  EXPECT_FALSE(session_effects("SET SESSION autocommit = ON").starts_transaction);
 }
 
 TEST(SessionEffects, StateThatCannotMovePins) {
