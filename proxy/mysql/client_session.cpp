@@ -384,7 +384,8 @@ net::awaitable<bool> ClientSession::login_backend(const HandshakeResponse& respo
   state_.database = database.value_or("");
   state_.charset = response.charset;
   if (capabilities_ & cap::connect_attrs) connect_attrs_ = response.connect_attrs;
-  if (!co_await join_pool(database, seq)) co_return false;
+  bool joined = co_await join_pool(database, seq);
+  if (!joined) co_return false;
   if (!pooled()) {
     co_await align_connection_id();
   } else {
@@ -481,7 +482,8 @@ net::awaitable<bool> ClientSession::wait_idle() {
 }
 
 net::awaitable<bool> ClientSession::command_loop_step() {
-  if (co_await wait_idle()) co_return false;
+  bool backend_closed = co_await wait_idle();
+  if (backend_closed) co_return false;
   auto packet = co_await client_.read_packet(0, ctx_->config->server.max_message_bytes);
   if (!packet) {
     const Error& e = packet.error();
@@ -539,80 +541,81 @@ net::awaitable<Result<bool>> ClientSession::admit(std::string_view sql, std::uin
   co_return false;
 }
 
+// The SQL the gate judges for a command that is not COM_QUERY; empty for
+// commands the gate does not see.
+static std::string gate_sql_for(Command cmd, std::string_view arg) {
+  switch (cmd) {
+    case Command::stmt_prepare:
+      return std::string(arg);
+    case Command::init_db:
+      return "USE " + quote_identifier(arg);
+    case Command::field_list:
+      return "SHOW COLUMNS FROM " + quote_identifier(arg.substr(0, arg.find('\0')));
+    case Command::create_db:
+      return "CREATE DATABASE " + quote_identifier(arg);
+    case Command::drop_db:
+      return "DROP DATABASE " + quote_identifier(arg);
+    case Command::refresh:
+      return "FLUSH PRIVILEGES";
+    case Command::shutdown:
+      return "SHUTDOWN";
+    case Command::process_info:
+      return "SHOW PROCESSLIST";
+    default:
+      return {};
+  }
+}
+
 net::awaitable<bool> ClientSession::handle_command(ByteSpan raw, ByteSpan payload,
                                                    std::uint8_t seq) {
   if (payload.empty())
     co_return co_await send_err(er::unknown_com, "08S01", "Unknown command", seq);
   auto cmd = static_cast<Command>(payload[0]);
   std::string_view arg = as_chars(payload.subspan(1));
-  auto gated = [&](std::string_view sql) -> net::awaitable<int> {
-    auto r = co_await admit(sql, seq);
-    if (!r) co_return -1;  // client gone
-    co_return *r ? 1 : 0;
-  };
   // A command that needed the previous one's connection (FOUND_ROWS after
   // SQL_CALC_FOUND_ROWS) has it now; after it the connection may go.
   state_.hold_next = false;
+  // g++ 12 mishandles temporaries and block-scoped objects that live across
+  // a co_await inside a switch: everything awaited below is a plain call.
+  std::string gate_sql = gate_sql_for(cmd, arg);
+  KillStatement kill;  // COM_PROCESS_KILL
+  if (cmd == Command::process_kill) {
+    if (payload.size() < 5)
+      co_return co_await send_err(er::net_read_error, "08S01", "Malformed COM_PROCESS_KILL", seq);
+    kill.id = read_u32(payload, 1);
+    gate_sql = "KILL CONNECTION " + std::to_string(kill.id);
+  }
+  if (!gate_sql.empty()) {
+    auto admitted = co_await admit(gate_sql, seq);
+    if (!admitted) co_return false;  // client gone
+    if (!*admitted) co_return true;  // denied; the client was told
+  }
   switch (cmd) {
     case Command::quit:
       // The server connection goes back to the pool (reset before reuse).
       co_return false;
     case Command::query:
       co_return co_await handle_query(raw, arg, seq);
-    case Command::stmt_prepare: {
-      int verdict = co_await gated(arg);
-      if (verdict <= 0) co_return verdict == 0;
+    case Command::stmt_prepare:
       co_return co_await handle_prepare(raw, arg, seq);
-    }
     case Command::stmt_execute:
     case Command::stmt_send_long_data:
     case Command::stmt_close:
     case Command::stmt_reset:
     case Command::stmt_fetch:
       co_return co_await handle_statement_command(cmd, payload, seq);
-    case Command::init_db: {
-      int verdict = co_await gated("USE " + quote_identifier(arg));
-      if (verdict <= 0) co_return verdict == 0;
-      std::string db(arg);
-      bool ok = co_await handle_simple(raw, ResponseKind::single, seq);
-      if (ok && !tracker_.failed()) {
-        state_.database = db;
-        if (lease_.held()) lease_.server()->session().database = std::move(db);
-      }
-      co_return ok;
-    }
-    case Command::field_list: {
-      std::string_view table = arg.substr(0, arg.find('\0'));
-      int verdict = co_await gated("SHOW COLUMNS FROM " + quote_identifier(table));
-      if (verdict <= 0) co_return verdict == 0;
-      co_return co_await handle_simple(raw, ResponseKind::field_list, seq);
-    }
+    case Command::init_db:
+      co_return co_await handle_init_db(raw, arg, seq);
+    case Command::field_list:
     case Command::create_db:
-    case Command::drop_db: {
-      std::string sql = cmd == Command::create_db ? "CREATE DATABASE " : "DROP DATABASE ";
-      int verdict = co_await gated(sql + quote_identifier(arg));
-      if (verdict <= 0) co_return verdict == 0;
-      co_return co_await handle_simple(raw, ResponseKind::single, seq);
-    }
+    case Command::drop_db:
     case Command::refresh:
     case Command::shutdown:
-    case Command::process_info: {
-      std::string_view sql = cmd == Command::refresh    ? "FLUSH PRIVILEGES"
-                             : cmd == Command::shutdown ? "SHUTDOWN"
-                                                        : "SHOW PROCESSLIST";
-      int verdict = co_await gated(sql);
-      if (verdict <= 0) co_return verdict == 0;
+    case Command::process_info:
+    case Command::statistics:
       co_return co_await handle_simple(raw, response_kind(cmd), seq);
-    }
-    case Command::process_kill: {
-      if (payload.size() < 5)
-        co_return co_await send_err(er::net_read_error, "08S01", "Malformed COM_PROCESS_KILL", seq);
-      KillStatement kill;
-      kill.id = read_u32(payload, 1);
-      int verdict = co_await gated("KILL CONNECTION " + std::to_string(kill.id));
-      if (verdict <= 0) co_return verdict == 0;
+    case Command::process_kill:
       co_return co_await handle_kill(kill, seq);
-    }
     case Command::change_user:
       co_return co_await handle_change_user(payload, seq);  // normally taken earlier
     case Command::reset_connection:
@@ -632,14 +635,22 @@ net::awaitable<bool> ClientSession::handle_command(ByteSpan raw, ByteSpan payloa
     case Command::sleep:
     case Command::debug:
       break;
-    case Command::statistics:
-      co_return co_await handle_simple(raw, response_kind(cmd), seq);
   }
   // Replication, COM_DEBUG and the commands only the server sends itself.
   co_return co_await send_err(
       er::unknown_com, "08S01",
       "sqlwarden: command " + std::to_string(payload[0]) + " is not supported through the proxy",
       seq);
+}
+
+net::awaitable<bool> ClientSession::handle_init_db(ByteSpan raw, std::string_view db,
+                                                   std::uint8_t seq) {
+  bool ok = co_await handle_simple(raw, ResponseKind::single, seq);
+  if (ok && !tracker_.failed()) {
+    state_.database = std::string(db);
+    if (lease_.held()) lease_.server()->session().database = state_.database;
+  }
+  co_return ok;
 }
 
 net::awaitable<Result<bool>> ClientSession::refuse_unpoolable(const SessionEffects& effects,
@@ -655,8 +666,8 @@ net::awaitable<Result<bool>> ClientSession::refuse_unpoolable(const SessionEffec
     why = "sqlwarden: transactions are not available in statement pooling mode";
   }
   if (why.empty()) co_return false;
-  if (!co_await send_err(er::not_supported, "42000", why, seq))
-    co_return make_error(Errc::io, "client gone");
+  bool sent = co_await send_err(er::not_supported, "42000", why, seq);
+  if (!sent) co_return make_error(Errc::io, "client gone");
   co_return true;
 }
 
@@ -710,7 +721,8 @@ net::awaitable<bool> ClientSession::handle_query(ByteSpan raw, std::string_view 
     if (!refused) co_return false;
     if (*refused) co_return true;
   }
-  if (!co_await ensure_server(seq)) co_return true;
+  bool have_server = co_await ensure_server(seq);
+  if (!have_server) co_return true;
   ServerConnection& server = *lease_.server();
   if (effects.reads_last_insert_id && server.session().last_insert_id != state_.last_insert_id) {
     // LAST_INSERT_ID() is per connection on the server, per client here:
@@ -732,8 +744,10 @@ net::awaitable<bool> ClientSession::handle_query(ByteSpan raw, std::string_view 
 
 net::awaitable<bool> ClientSession::handle_simple(ByteSpan raw, ResponseKind kind,
                                                   std::uint8_t seq) {
-  if (!co_await ensure_server(seq)) co_return true;
-  co_return co_await forward(raw, kind, seq);
+  bool have_server = co_await ensure_server(seq);
+  if (!have_server) co_return true;
+  bool ok = co_await forward(raw, kind, seq);
+  co_return ok;
 }
 
 net::awaitable<bool> ClientSession::forward(ByteSpan bytes, ResponseKind kind, std::uint8_t seq) {
@@ -896,7 +910,8 @@ net::awaitable<bool> ClientSession::handle_change_user(ByteSpan payload, std::ui
   if (!request->connect_attrs.empty()) connect_attrs_ = request->connect_attrs;
   std::optional<std::string> database;
   if (!request->database.empty()) database = request->database;
-  if (!co_await join_pool(database, seq)) co_return false;
+  bool joined = co_await join_pool(database, seq);
+  if (!joined) co_return false;
   if (!pooled()) co_await align_connection_id();
   co_return co_await send_ok(seq);
 }

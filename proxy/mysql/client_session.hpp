@@ -86,6 +86,7 @@ class ClientSession {
   net::awaitable<bool> handle_command(ByteSpan raw, ByteSpan payload, std::uint8_t seq);
   net::awaitable<bool> handle_query(ByteSpan raw, std::string_view sql, std::uint8_t seq);
   net::awaitable<bool> handle_simple(ByteSpan raw, ResponseKind kind, std::uint8_t seq);
+  net::awaitable<bool> handle_init_db(ByteSpan raw, std::string_view db, std::uint8_t seq);
   // Sends `bytes` (whole packets) to the server and relays its answer.
   net::awaitable<bool> forward(ByteSpan bytes, ResponseKind kind, std::uint8_t seq);
   net::awaitable<bool> relay(ResponseKind kind, std::uint8_t seq);

@@ -36,7 +36,8 @@ const char* command_name(Command cmd) {
 
 net::awaitable<bool> ClientSession::handle_prepare(ByteSpan raw, std::string_view sql,
                                                    std::uint8_t seq) {
-  if (!co_await ensure_server(seq)) co_return true;
+  bool have_server = co_await ensure_server(seq);
+  if (!have_server) co_return true;
   ServerConnection& server = *lease_.server();
   PacketChannel& channel = server.channel();
   if (auto st = co_await channel.write(raw); !st)
@@ -117,7 +118,8 @@ net::awaitable<bool> ClientSession::handle_statement_command(Command cmd, ByteSp
                                 "Unknown prepared statement handler (" + std::to_string(*id) +
                                     ") given to mysqld_stmt_fetch",
                                 seq);
-  if (!co_await ensure_server(seq)) co_return true;
+  bool have_server = co_await ensure_server(seq);
+  if (!have_server) co_return true;
   auto server_id = co_await server_statement(*st, seq);
   if (!server_id) co_return !session_over_;
   Bytes out;

@@ -3,6 +3,7 @@
 #include <spdlog/spdlog.h>
 
 #include "proxy/mysql/codec/constants.hpp"
+#include "proxy/net/spawn.hpp"
 
 namespace sw::mysql {
 
@@ -35,9 +36,27 @@ void ServerLease::bind(std::shared_ptr<pool::Shard> shard, PoolLogin login,
   shape_ = capabilities & shape_bits;
 }
 
+namespace {
+// Locks, temporary tables and open transactions must not outlive their
+// client on an idle pooled connection (they would block or show to others):
+// a dirty connection is reset before it goes back, not when next borrowed.
+net::awaitable<void> reset_then_return(std::shared_ptr<pool::Shard> shard,
+                                       std::unique_ptr<ServerConnection> server) {
+  auto r = co_await server->change_user(server->login_used());
+  bool clean = r && !r->error;
+  std::unique_ptr<pool::ServerHandle> handle = std::move(server);
+  shard->release(std::move(handle), clean, pool::Clock::now());
+}
+}  // namespace
+
 void ServerLease::release(bool reusable, bool dirty) {
   if (!server_) return;
   if (dirty) server_->session().dirty = true;
+  if (reusable && server_->session().dirty && shard_) {
+    auto ex = server_->channel().stream().socket().get_executor();
+    net::spawn_logged(ex, reset_then_return(shard_, std::move(server_)), "mysql pool reset");
+    return;
+  }
   std::unique_ptr<pool::ServerHandle> handle = std::move(server_);
   if (shard_) shard_->release(std::move(handle), reusable, pool::Clock::now());
 }
