@@ -82,7 +82,7 @@ class MyPoolLoad : public ::testing::Test {
     admin.exec(fmt::format("GRANT ALL ON exo_cluster.* TO {}", user));
     admin.exec("DROP TABLE IF EXISTS exo_cluster.sw_pool_load");
     admin.exec("CREATE TABLE exo_cluster.sw_pool_load (id INT PRIMARY KEY, n INT NOT NULL)");
-    admin.exec("INSERT INTO exo_cluster.sw_pool_load SELECT seq, 0 FROM seq_1_to_1000");
+    admin.exec("INSERT INTO exo_cluster.sw_pool_load SELECT seq, 0 FROM exo_cluster.seq_1_to_1000");
     proxy_ = new ProxyProcess("my_pool_load", extra_toml_options(fmt::format(R"(
 [[users]]
 name = "{0}"
