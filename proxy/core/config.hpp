@@ -87,6 +87,9 @@ struct ListenerConfig {
   std::string auth_user;
   std::string auth_query;
   std::string auth_dbname;
+  // MySQL: the version string of the proxy's greeting. Empty = the backend's
+  // own, cached from its last handshake (capabilities and charset always are).
+  std::string server_version;
 };
 
 // The default auth_query: the SECURITY DEFINER lookup function that

@@ -258,7 +258,8 @@ ListenerConfig read_listener(TomlChecker& c, const toml::table& t, const std::st
   c.unknown_keys(t, path,
                  {"listen", "backend", "default_database", "client_tls", "server_tls",
                   "read_timeout_seconds", "write_timeout_seconds", "auth_method",
-                  "caching_sha2_full_auth", "auth_user", "auth_query", "auth_dbname"});
+                  "caching_sha2_full_auth", "auth_user", "auth_query", "auth_dbname",
+                  "server_version"});
   c.read_endpoint(t, "listen", path, l.listen);
   c.read_enum(t, "auth_method", path, l.auth_method,
               {{"scram-sha-256", ClientAuthMethod::scram_sha_256},
@@ -273,6 +274,7 @@ ListenerConfig read_listener(TomlChecker& c, const toml::table& t, const std::st
   c.read(t, "auth_query", path, l.auth_query);
   c.read(t, "auth_dbname", path, l.auth_dbname);
   if (l.auth_query.empty()) l.auth_query = std::string(kDefaultPgAuthQuery);
+  c.read(t, "server_version", path, l.server_version);
   c.read_duration(t, "read_timeout_seconds", path, l.read_timeout, 86400);
   c.read_duration(t, "write_timeout_seconds", path, l.write_timeout, 86400);
   if (auto* tls = c.table(t, "client_tls", path))

@@ -10,26 +10,24 @@
 #include "proxy/mysql/codec/constants.hpp"
 #include "proxy/mysql/codec/local_infile.hpp"
 #include "proxy/mysql/codec/messages.hpp"
-#include "proxy/mysql/connection_registry.hpp"
 #include "proxy/mysql/request_metrics.hpp"
 
 namespace sw::mysql {
 
+// Lets a KILL from another session end this one while it holds no server
+// connection; touched only on this session's worker.
+struct KillSwitch {
+  net::tcp::socket* socket = nullptr;
+};
+
 namespace {
 
-constexpr std::size_t client_buffer_bytes = 16 * 1024;
+// Commands are small; the buffer is freed whenever the client goes idle
+// and grows only for a large packet.
+constexpr std::size_t client_buffer_bytes = 4 * 1024;
 constexpr std::size_t login_packet_limit = 1 << 20;
-// ER_UNKNOWN_ERROR: a server-side code (2xxx codes are the client library's own).
-constexpr std::uint16_t er_unknown_error = 1105;
-
-std::string quote_identifier(std::string_view name) {
-  std::string out = "`";
-  for (char c : name) {
-    if (c == '`') out += '`';
-    out += c;
-  }
-  return out + "`";
-}
+constexpr std::uint16_t er_connection_killed = 1927;  // 70100
+constexpr std::uint16_t er_lost_connection = 2013;    // client-side code, HY000
 
 bool local_infile_configured(const Config& config) {
   for (const auto& p : config.profiles)
@@ -48,27 +46,53 @@ bool mentions_infile(std::string_view sql) {
   return false;
 }
 
+std::string quote_identifier(std::string_view name) {
+  std::string out = "`";
+  for (char c : name) {
+    if (c == '`') out += '`';
+    out += c;
+  }
+  return out + "`";
+}
+
 std::uint32_t read_u32(ByteSpan payload, std::size_t at) {
   if (payload.size() < at + 4) return 0;
   return static_cast<std::uint32_t>(payload[at] | (payload[at + 1] << 8) | (payload[at + 2] << 16) |
                                     (static_cast<std::uint32_t>(payload[at + 3]) << 24));
 }
 
+// Shared between the idle wait and the backend watch's completion handler,
+// which may run after the session is gone.
+struct IdleWatch {
+  bool armed = true;
+  bool backend_spoke = false;
+  net::tcp::socket* client = nullptr;
+};
+
 }  // namespace
 
-ClientSession::ClientSession(std::shared_ptr<const ListenerContext> ctx, net::tcp::socket socket,
+ClientSession::ClientSession(std::shared_ptr<const ListenerContext> ctx,
+                             std::shared_ptr<MysqlPools> pools, net::tcp::socket socket,
                              net::ConnectionSlot slot)
     : ctx_(std::move(ctx)),
+      pools_(std::move(pools)),
       client_(Stream(std::move(socket)), client_buffer_bytes),
       slot_(std::move(slot)) {
   net::error_code ec;
   auto remote = client_.stream().socket().remote_endpoint(ec);
   host_ = ec ? "unknown" : remote.address().to_string();
   client_.stream().socket().set_option(net::tcp::no_delay(true), ec);
+  kill_switch_ = std::make_shared<KillSwitch>();
+  kill_switch_->socket = &client_.stream().socket();
 }
 
 ClientSession::~ClientSession() {
   if (connection_id_) ConnectionRegistry::instance().remove(connection_id_);
+  // A connection still held mid-command or mid-transaction goes back dirty
+  // (reset before reuse) or, mid-answer, is dropped.
+  bool at_boundary = tracker_.done();
+  lease_.release(at_boundary, true);
+  if (pool_client_ && lease_.shard()) lease_.shard()->client_detached();
 }
 
 void ClientSession::set_backend_tls(BackendLogin& login) const {
@@ -77,13 +101,9 @@ void ClientSession::set_backend_tls(BackendLogin& login) const {
   login.host = ctx_->listener->backend.host;
 }
 
-std::string ClientSession::peer_host() const {
-  return host_;
-}
-
 void ClientSession::close_all() {
   client_.close();
-  if (server_) server_->channel().close();
+  if (probe_) probe_->channel().close();
 }
 
 net::awaitable<bool> ClientSession::send_err(std::uint16_t code, std::string_view sqlstate,
@@ -93,6 +113,10 @@ net::awaitable<bool> ClientSession::send_err(std::uint16_t code, std::string_vie
   encode_err(ErrPacket{code, std::string(sqlstate), std::string(message)}, scratch_);
   b.finish(seq);
   co_return static_cast<bool>(co_await client_.write(scratch_));
+}
+
+net::awaitable<bool> ClientSession::send_err(const ErrPacket& err, std::uint8_t seq) {
+  co_return co_await send_err(err.code, err.sqlstate, err.message, seq);
 }
 
 net::awaitable<bool> ClientSession::send_ok(std::uint8_t seq) {
@@ -122,7 +146,7 @@ void ClientSession::register_session() {
   info.protocol = Protocol::mysql;
   info.tenant = ctx_->tenant->name;
   info.user = user_;
-  info.database = database_;
+  info.database = state_.database;
   info.peer = net::peer_address(client_.stream().socket());
   registration_ = net::SessionRegistry::instance().add(
       std::move(info), client_.stream().socket().get_executor(), [this] { close_all(); });
@@ -148,34 +172,24 @@ net::awaitable<bool> ClientSession::handshake() {
   } cancel_timer{timer};
 
   connection_id_ = ConnectionRegistry::instance().add(ctx_->tenant->name);
-  auto server = co_await ServerConnection::connect(ctx_->listener->backend,
-                                                   ctx_->tenant->pool.connect_timeout);
-  if (!server) {
-    spdlog::warn("mysql: {}", server.error().message);
-    co_await send_err(er_unknown_error, "HY000",
-                      "sqlwarden: cannot reach the backend server: " + server.error().message, 0);
-    co_return false;
-  }
-  server_ = std::move(*server);
-  const Greeting& backend = server_->greeting();
+  auto backend = co_await backend_profile();
+  if (!backend) co_return false;
 
   scramble_ = make_scramble();
-  std::uint32_t advertised = (cap::proxy_supported & backend.capabilities) | cap::long_password |
-                             cap::protocol_41 | cap::secure_connection | cap::plugin_auth |
-                             cap::plugin_auth_lenenc_data | cap::connect_with_db |
-                             cap::connect_attrs;
-  if (ctx_->client_tls) advertised |= cap::ssl;
+  std::uint32_t advertised =
+      advertised_capabilities(backend->capabilities, ctx_->client_tls != nullptr);
   // LOAD DATA LOCAL: offered when some profile may use it (each statement is
   // still checked against the user's own profile).
-  if ((backend.capabilities & cap::local_files) && local_infile_configured(*ctx_->config))
+  if ((backend->capabilities & cap::local_files) && local_infile_configured(*ctx_->config))
     advertised |= cap::local_files;
   Greeting greeting;
-  greeting.server_version = backend.server_version;
+  greeting.server_version = ctx_->listener->server_version.empty() ? backend->server_version
+                                                                   : ctx_->listener->server_version;
   greeting.connection_id = connection_id_;
   greeting.scramble = scramble_;
   greeting.capabilities = advertised;
-  greeting.charset = backend.charset;
-  greeting.status = backend.status;
+  greeting.charset = backend->charset;
+  greeting.status = backend->status & ~status::in_trans;
   greeting.auth_plugin = std::string(native_password_plugin);
   scratch_.clear();
   PacketBuilder b(scratch_);
@@ -319,48 +333,193 @@ net::awaitable<Result<bool>> ClientSession::authenticate_client(const HandshakeR
   co_return true;
 }
 
+net::awaitable<std::optional<BackendProfile>> ClientSession::backend_profile() {
+  const Endpoint& backend = ctx_->listener->backend;
+  if (auto cached = BackendProfiles::instance().find(backend)) co_return cached;
+  // First client for this backend: read its greeting once (the pool's
+  // logins refresh the cache from then on).
+  auto probe = co_await ServerConnection::connect(backend, ctx_->tenant->pool.connect_timeout);
+  if (probe && probe->error) {
+    co_await send_err(*probe->error, 0);  // e.g. 1040 Too many connections, verbatim
+    co_return std::nullopt;
+  }
+  if (!probe) {
+    spdlog::warn("mysql: backend {}: {}", backend.to_string(), probe.error().message);
+    co_await send_backend_unreachable(probe.error().message, 0);
+    co_return std::nullopt;
+  }
+  probe_ = std::move(probe->connection);
+  co_return BackendProfiles::instance().find(backend);
+}
+
+net::awaitable<bool> ClientSession::send_backend_unreachable(std::string_view why,
+                                                             std::uint8_t seq) {
+  // What the client library says when it cannot reach a server itself.
+  co_return co_await send_err(er::conn_host_error, "HY000",
+                              "Can't connect to server on '" + ctx_->listener->backend.to_string() +
+                                  "' (sqlwarden: " + std::string(why) + ")",
+                              seq);
+}
+
+net::awaitable<bool> ClientSession::join_pool(const std::optional<std::string>& database,
+                                              std::uint8_t seq) {
+  if (pool_client_) lease_.shard()->client_detached();
+  pool_client_ = false;
+  bind_pool(database);
+  if (!lease_.shard()->client_attached()) {
+    co_await send_err(
+        er::con_count, "08004",
+        "sqlwarden: too many client connections for pool " + lease_.shard()->key().name(), seq);
+    co_return false;
+  }
+  pool_client_ = true;
+  // Borrow once now, in every mode: the backend's verdict on this user and
+  // database (1045, 1044, 1049, 1862...) reaches the client at login, verbatim.
+  auto failure = co_await lease_.acquire(state_);
+  if (failure) {
+    spdlog::info("mysql: backend login for '{}' refused: {}", user_, failure->error.message);
+    co_await send_err(failure->error, seq);
+    co_return false;
+  }
+  server_status_ = status::autocommit;
+  ConnectionRegistry::instance().set_target(connection_id_, ctx_->listener->backend,
+                                            lease_.server()->thread_id());
+  co_return true;
+}
+
+void ClientSession::bind_pool(const std::optional<std::string>& database) {
+  const UserConfig* user = ctx_->config->find_user(user_);
+  mode_ = Config::pool_mode_for(user, *ctx_->tenant);
+  strict_ = ctx_->tenant->pool.strict;
+  PoolLogin login;
+  login.backend = ctx_->listener->backend;
+  login.connect_timeout = ctx_->tenant->pool.connect_timeout;
+  login.login.user = backend_user_;
+  login.login.password = backend_password_;
+  login.login.database = database;
+  login.login.capabilities = capabilities_;
+  login.login.charset = state_.charset;
+  login.login.connect_attrs = connect_attrs_;
+  set_backend_tls(login.login);
+  pool::PoolKey key{ctx_->tenant->name, login.backend.to_string(), database.value_or(""),
+                    backend_user_};
+  auto shard = pools_->shard(key, ctx_->tenant->pool, login);
+  lease_.bind(std::move(shard), std::move(login), capabilities_);
+}
+
 net::awaitable<bool> ClientSession::login_backend(const HandshakeResponse& response,
                                                   std::uint8_t seq) {
-  BackendLogin login;
-  login.user = backend_user_;
-  login.password = backend_password_;
-  login.database = response.database;
-  if (!login.database && !ctx_->listener->default_database.empty())
-    login.database = ctx_->listener->default_database;
-  login.capabilities = capabilities_;
-  login.charset = response.charset;
-  charset_ = response.charset;
+  if (probe_) {
+    // The greeting is cached now; the probe was never logged in.
+    probe_->channel().close();
+    probe_.reset();
+  }
+  std::optional<std::string> database = response.database;
+  if (!database && !ctx_->listener->default_database.empty())
+    database = ctx_->listener->default_database;
+  state_.database = database.value_or("");
+  state_.charset = response.charset;
   if (capabilities_ & cap::connect_attrs) connect_attrs_ = response.connect_attrs;
-  login.connect_attrs = connect_attrs_;
-  set_backend_tls(login);
-  auto outcome = co_await server_->login(login);
-  if (!outcome) {
-    spdlog::warn("mysql: backend login for '{}' failed: {}", user_, outcome.error().message);
-    co_await send_err(er_unknown_error, "HY000",
-                      "sqlwarden: backend login failed: " + outcome.error().message, seq);
-    co_return false;
+  bool joined = co_await join_pool(database, seq);
+  if (!joined) co_return false;
+  if (!pooled()) {
+    co_await align_connection_id();
+  } else {
+    lease_.release(true, false);
+    ConnectionRegistry::instance().set_target(connection_id_, ctx_->listener->backend, 0);
   }
-  if (outcome->error) {
-    const ErrPacket& e = *outcome->error;
-    co_await send_err(e.code, e.sqlstate, e.message, seq);
-    co_return false;
-  }
-  if ((server_->capabilities() & ~cap::connect_with_db) !=
-      ((capabilities_ | cap::long_password | cap::plugin_auth | cap::secure_connection |
-        cap::protocol_41 | (server_->greeting().capabilities & cap::plugin_auth_lenenc_data)) &
-       ~cap::connect_with_db)) {
-    spdlog::debug("mysql: backend capabilities {:x} vs client {:x}", server_->capabilities(),
-                  capabilities_);
-  }
-  server_status_ = outcome->status;
-  database_ = login.database.value_or("");
-  ConnectionRegistry::instance().set_target(connection_id_, ctx_->listener->backend,
-                                            server_->thread_id());
+  std::weak_ptr<KillSwitch> weak = kill_switch_;
+  auto ex = client_.stream().socket().get_executor();
+  ConnectionRegistry::instance().set_closer(connection_id_, [ex, weak] {
+    net::asio::post(ex, [weak] {
+      if (auto k = weak.lock()) {
+        net::error_code ignore;
+        k->socket->shutdown(net::tcp::socket::shutdown_both, ignore);
+      }
+    });
+  });
   co_return co_await send_ok(seq);
 }
 
-net::awaitable<bool> ClientSession::command_loop_step() {
+net::awaitable<void> ClientSession::align_connection_id() {
+  // pseudo_thread_id is what CONNECTION_ID() returns. Setting it needs
+  // SUPER or BINLOG REPLAY on MariaDB (SYSTEM_VARIABLES_ADMIN on MySQL);
+  // without it CONNECTION_ID() shows the backend's thread id instead.
+  auto r = co_await lease_.server()->execute_simple("SET @@session.pseudo_thread_id=" +
+                                                    std::to_string(connection_id_));
+  if (r && r->error)
+    spdlog::debug("mysql: CONNECTION_ID() of '{}' stays the backend's: {}", user_,
+                  r->error->message);
+  // The connection now carries this session's id: never hand it to another
+  // client without a reset.
+  if (r && !r->error) lease_.server()->session().dirty = true;
+}
+
+net::awaitable<bool> ClientSession::ensure_server(std::uint8_t seq) {
+  if (lease_.held()) co_return true;
+  auto failure = co_await lease_.acquire(state_);
+  if (failure) {
+    co_await send_err(failure->error, seq);
+    co_return false;
+  }
+  server_status_ = static_cast<std::uint16_t>(
+      (server_status_ & ~status::in_trans & ~status::cursor_exists) | status::autocommit);
+  ConnectionRegistry::instance().set_target(connection_id_, ctx_->listener->backend,
+                                            lease_.server()->thread_id());
+  co_return true;
+}
+
+void ClientSession::release_if_idle() {
+  if (!pooled() || !lease_.held()) return;
+  if (server_status_ & status::in_trans) return;
+  if (!(server_status_ & status::autocommit)) return;  // autocommit=0: a transaction always open
+  if (state_.pinned()) return;
+  lease_.release(true, false);
+  ConnectionRegistry::instance().set_target(connection_id_, ctx_->listener->backend, 0);
+}
+
+net::awaitable<bool> ClientSession::wait_idle() {
   client_.shrink();
+  if (!client_.buffered().empty() || client_.stream().is_tls()) co_return false;
+  // TLS clients: decrypted bytes may wait inside the TLS layer, so socket
+  // readability says nothing; they notice a backend close at their next command.
+  client_.release_buffer();
+  auto watch = std::make_shared<IdleWatch>();
+  watch->client = &client_.stream().socket();
+  ServerConnection* server = lease_.server();
+  net::tcp::socket* backend = server ? &server->channel().stream().socket() : nullptr;
+  if (server && !server->channel().buffered().empty()) watch->backend_spoke = true;
+  if (backend && !watch->backend_spoke && !server->channel().stream().is_tls()) {
+    backend->async_wait(net::tcp::socket::wait_read, [watch](net::error_code ec) {
+      if (ec || !watch->armed) return;
+      watch->backend_spoke = true;
+      net::error_code ignore;
+      watch->client->cancel(ignore);
+    });
+  }
+  if (!watch->backend_spoke) {
+    net::error_code ec;
+    co_await client_.stream().socket().async_wait(net::tcp::socket::wait_read, net::nothrow(ec));
+  }
+  watch->armed = false;
+  if (backend) {
+    net::error_code ignore;
+    backend->cancel(ignore);
+  }
+  if (!watch->backend_spoke) co_return false;
+  // Relay what the server said (its ERR, if it sent one) as it sent it, then
+  // close, so the client learns now rather than at its next command.
+  PacketChannel& channel = server->channel();
+  if (channel.buffered().empty()) (void)co_await channel.fill();
+  if (!channel.buffered().empty()) (void)co_await client_.write(channel.buffered());
+  spdlog::info("mysql: backend closed the session of '{}' (connection {})", user_, connection_id_);
+  lease_.release(false, true);
+  co_return true;
+}
+
+net::awaitable<bool> ClientSession::command_loop_step() {
+  bool backend_closed = co_await wait_idle();
+  if (backend_closed) co_return false;
   auto packet = co_await client_.read_packet(0, ctx_->config->server.max_message_bytes);
   if (!packet) {
     const Error& e = packet.error();
@@ -381,7 +540,9 @@ net::awaitable<bool> ClientSession::command_loop_step() {
     join_payload(raw, request);
     std::uint8_t seq = packet->info.next_seq;
     client_.consume(raw.size());
-    co_return co_await handle_change_user(request, seq);
+    bool keep = co_await handle_change_user(request, seq);
+    if (keep) release_if_idle();
+    co_return keep;
   }
   ByteSpan payload;
   if (packet->info.packets == 1) {
@@ -396,6 +557,7 @@ net::awaitable<bool> ClientSession::command_loop_step() {
   client_.consume(command_bytes_);
   command_bytes_ = 0;
   if (command_.capacity() > client_buffer_bytes) Bytes().swap(command_);
+  if (keep) release_if_idle();
   co_return keep;
 }
 
@@ -404,29 +566,11 @@ net::awaitable<Result<bool>> ClientSession::admit(std::string_view sql, std::uin
   session.protocol = Protocol::mysql;
   session.tenant = ctx_->tenant->name;
   session.user = user_;
-  session.database = database_;
+  session.database = state_.database;
   session.profile = profile_;
   session.no_backslash_escapes = server_status_ & status::no_backslash_escapes;
   policy::Decision d = ctx_->gate->check(session, sql);
   if (d.allowed) co_return true;
-  if (d.rule == "local_infile") {
-    // Refused with the server's own words, as a server that does not allow
-    // the client's LOAD DATA LOCAL would (4166 inside a multi-statement).
-    spdlog::info("mysql: LOAD DATA LOCAL refused for '{}' (profile {}, local_infile off)", user_,
-                 profile_);
-    bool multi = plan_local_infile(sql, session.no_backslash_escapes, false).statements > 1;
-    bool sent = multi ? co_await send_err(er::local_infile_disabled, "HY000",
-                                          "The used command is not allowed because the MariaDB "
-                                          "server or client has disabled the local infile "
-                                          "capability",
-                                          seq)
-                      : co_await send_err(er::not_allowed_command, "42000",
-                                          "The used command is not allowed with this MariaDB "
-                                          "version",
-                                          seq);
-    if (!sent) co_return make_error(Errc::io, "client gone");
-    co_return false;
-  }
   // Policy messages already name sqlwarden; add nothing so clients read it once.
   std::string message = d.message.empty() ? "sqlwarden: statement denied by policy" : d.message;
   spdlog::info("mysql: denied for '{}' ({}): {}", user_, d.rule, message);
@@ -435,110 +579,100 @@ net::awaitable<Result<bool>> ClientSession::admit(std::string_view sql, std::uin
   co_return false;
 }
 
+// The SQL the gate judges for a command that is not COM_QUERY; empty for
+// commands the gate does not see.
+static std::string gate_sql_for(Command cmd, std::string_view arg) {
+  switch (cmd) {
+    case Command::stmt_prepare:
+      return std::string(arg);
+    case Command::init_db:
+      return "USE " + quote_identifier(arg);
+    case Command::field_list:
+      return "SHOW COLUMNS FROM " + quote_identifier(arg.substr(0, arg.find('\0')));
+    case Command::create_db:
+      return "CREATE DATABASE " + quote_identifier(arg);
+    case Command::drop_db:
+      return "DROP DATABASE " + quote_identifier(arg);
+    case Command::refresh:
+      return "FLUSH PRIVILEGES";
+    case Command::shutdown:
+      return "SHUTDOWN";
+    case Command::process_info:
+      return "SHOW PROCESSLIST";
+    default:
+      return {};
+  }
+}
+
 net::awaitable<bool> ClientSession::handle_command(ByteSpan raw, ByteSpan payload,
                                                    std::uint8_t seq) {
   if (payload.empty())
     co_return co_await send_err(er::unknown_com, "08S01", "Unknown command", seq);
   auto cmd = static_cast<Command>(payload[0]);
   std::string_view arg = as_chars(payload.subspan(1));
-  auto gated = [&](std::string_view sql) -> net::awaitable<int> {
-    auto r = co_await admit(sql, seq);
-    if (!r) co_return -1;  // client gone
-    co_return *r ? 1 : 0;
-  };
+  // A command that needed the previous one's connection (FOUND_ROWS after
+  // SQL_CALC_FOUND_ROWS) has it now; after it the connection may go.
+  state_.hold_next = false;
+  // g++ 12 mishandles temporaries and block-scoped objects that live across
+  // a co_await inside a switch: everything awaited below is a plain call.
+  std::string gate_sql = gate_sql_for(cmd, arg);
+  KillStatement kill;  // COM_PROCESS_KILL
+  if (cmd == Command::process_kill) {
+    if (payload.size() < 5)
+      co_return co_await send_err(er::net_read_error, "08S01", "Malformed COM_PROCESS_KILL", seq);
+    kill.id = read_u32(payload, 1);
+    gate_sql = "KILL CONNECTION " + std::to_string(kill.id);
+  }
+  if (!gate_sql.empty()) {
+    auto admitted = co_await admit(gate_sql, seq);
+    if (!admitted) co_return false;  // client gone
+    if (!*admitted) co_return true;  // denied; the client was told
+  }
   switch (cmd) {
     case Command::quit:
-      co_await server_->quit();
+      // The server connection goes back to the pool (reset before reuse).
       co_return false;
-    case Command::query: {
-      int verdict = co_await gated(arg);
-      if (verdict < 0) co_return false;
-      if (verdict == 0) co_return true;
-      KillStatement kill;
-      switch (parse_kill_statement(arg, kill)) {
-        case KillParse::kill:
-          co_return co_await handle_kill(kill, seq);
-        case KillParse::unsupported:
-          co_return co_await send_err(
-              er::not_supported, "42000",
-              "sqlwarden: only KILL [HARD|SOFT] [QUERY|CONNECTION] <connection id> is supported "
-              "through the proxy",
-              seq);
-        case KillParse::not_kill:
-          break;
-      }
-      // The gate allowed any LOAD DATA LOCAL in it: remember which files the
-      // server may ask for, in order.
-      expected_files_.clear();
-      if (mentions_infile(arg)) {
-        auto plan = plan_local_infile(arg, server_status_ & status::no_backslash_escapes, false);
-        expected_files_.assign(plan.files.begin(), plan.files.end());
-      }
-      co_return co_await forward(raw, ResponseKind::text_rows, seq);
-    }
-    case Command::stmt_prepare: {
-      int verdict = co_await gated(arg);
-      if (verdict < 0) co_return false;
-      if (verdict == 0) co_return true;
-      co_return co_await forward(raw, ResponseKind::prepare, seq);
-    }
-    case Command::init_db: {
-      int verdict = co_await gated("USE " + quote_identifier(arg));
-      if (verdict <= 0) co_return verdict == 0;
-      std::string db(arg);
-      bool ok = co_await forward(raw, ResponseKind::single, seq);
-      if (ok && !tracker_.failed()) registration_.set_database(database_ = std::move(db));
-      co_return ok;
-    }
-    case Command::field_list: {
-      std::string_view table = arg.substr(0, arg.find('\0'));
-      int verdict = co_await gated("SHOW COLUMNS FROM " + quote_identifier(table));
-      if (verdict <= 0) co_return verdict == 0;
-      co_return co_await forward(raw, ResponseKind::field_list, seq);
-    }
+    case Command::query:
+      co_return co_await handle_query(raw, arg, seq);
+    case Command::stmt_prepare:
+      co_return co_await handle_prepare(raw, arg, seq);
+    case Command::stmt_execute:
+    case Command::stmt_send_long_data:
+    case Command::stmt_close:
+    case Command::stmt_reset:
+    case Command::stmt_fetch:
+      co_return co_await handle_statement_command(cmd, payload, seq);
+    case Command::init_db:
+      co_return co_await handle_init_db(raw, arg, seq);
+    case Command::field_list:
     case Command::create_db:
-    case Command::drop_db: {
-      std::string sql = cmd == Command::create_db ? "CREATE DATABASE " : "DROP DATABASE ";
-      int verdict = co_await gated(sql + quote_identifier(arg));
-      if (verdict <= 0) co_return verdict == 0;
-      co_return co_await forward(raw, ResponseKind::single, seq);
-    }
+    case Command::drop_db:
     case Command::refresh:
     case Command::shutdown:
-    case Command::process_info: {
-      std::string_view sql = cmd == Command::refresh    ? "FLUSH PRIVILEGES"
-                             : cmd == Command::shutdown ? "SHUTDOWN"
-                                                        : "SHOW PROCESSLIST";
-      int verdict = co_await gated(sql);
-      if (verdict <= 0) co_return verdict == 0;
-      co_return co_await forward(raw, response_kind(cmd), seq);
-    }
-    case Command::process_kill: {
-      if (payload.size() < 5)
-        co_return co_await send_err(er::net_read_error, "08S01", "Malformed COM_PROCESS_KILL", seq);
-      KillStatement kill;
-      kill.id = read_u32(payload, 1);
-      int verdict = co_await gated("KILL CONNECTION " + std::to_string(kill.id));
-      if (verdict <= 0) co_return verdict == 0;
+    case Command::process_info:
+    case Command::statistics:
+      co_return co_await handle_simple(raw, response_kind(cmd), seq);
+    case Command::process_kill:
       co_return co_await handle_kill(kill, seq);
-    }
     case Command::change_user:
       co_return co_await handle_change_user(payload, seq);  // normally taken earlier
+    case Command::reset_connection:
+      co_return co_await handle_reset_connection(raw, seq);
+    case Command::ping:
+      // Between transactions the proxy answers for the pool: no server
+      // connection is taken just to say it is there.
+      if (!lease_.held()) co_return co_await send_ok(seq);
+      co_return co_await handle_simple(raw, ResponseKind::single, seq);
+    case Command::set_option:
+      // Multi-statements on or off for the rest of the session: not
+      // replayable, so the client keeps its connection.
+      state_.pins |= static_cast<std::uint32_t>(SessionPin::other);
+      co_return co_await handle_simple(raw, ResponseKind::single, seq);
     case Command::binlog_dump:
     case Command::connect:
     case Command::sleep:
     case Command::debug:
       break;
-    case Command::statistics:
-    case Command::ping:
-    case Command::stmt_execute:
-    case Command::stmt_send_long_data:
-    case Command::stmt_close:
-    case Command::stmt_reset:
-    case Command::set_option:
-    case Command::stmt_fetch:
-    case Command::reset_connection:
-      co_return co_await forward(raw, response_kind(cmd), seq);
   }
   // Replication, COM_DEBUG and the commands only the server sends itself.
   co_return co_await send_err(
@@ -547,12 +681,128 @@ net::awaitable<bool> ClientSession::handle_command(ByteSpan raw, ByteSpan payloa
       seq);
 }
 
-net::awaitable<bool> ClientSession::forward(ByteSpan raw, ResponseKind kind, std::uint8_t seq) {
-  PacketChannel& server = server_->channel();
-  RequestMetrics metered(raw.size(), server_status_, kind, registration_);
-  if (!co_await server.write(raw)) co_return false;
+net::awaitable<bool> ClientSession::handle_init_db(ByteSpan raw, std::string_view db,
+                                                   std::uint8_t seq) {
+  bool ok = co_await handle_simple(raw, ResponseKind::single, seq);
+  if (ok && !tracker_.failed()) {
+    state_.database = std::string(db);
+    registration_.set_database(state_.database);
+    if (lease_.held()) lease_.server()->session().database = state_.database;
+  }
+  co_return ok;
+}
+
+net::awaitable<Result<bool>> ClientSession::refuse_unpoolable(const SessionEffects& effects,
+                                                              std::uint8_t seq) {
+  std::string why;
+  if (effects.pins && (strict_ || mode_ == PoolMode::statement)) {
+    why = "sqlwarden: " + describe_pins(effects.pins) +
+          " would tie this client to one server "
+          "connection, which this pool (" +
+          std::string(pool_mode_name(mode_)) + (strict_ ? " mode, strict" : " mode") +
+          ") does not allow";
+  } else if (mode_ == PoolMode::statement && effects.starts_transaction) {
+    why = "sqlwarden: transactions are not available in statement pooling mode";
+  }
+  if (why.empty()) co_return false;
+  bool sent = co_await send_err(er::not_supported, "42000", why, seq);
+  if (!sent) co_return make_error(Errc::io, "client gone");
+  co_return true;
+}
+
+void ClientSession::apply_effects(const SessionEffects& effects, bool succeeded) {
+  // Pins hold even when a multi-statement request failed half way: some of
+  // it may have run.
+  state_.pins |= effects.pins;
+  if (!succeeded) return;
+  state_.hold_next = effects.hold_next;
+  if (effects.unlock_tables) state_.pins &= ~static_cast<std::uint32_t>(SessionPin::table_lock);
+  ServerConnection* server = lease_.server();
+  if (effects.use_database) {
+    state_.database = *effects.use_database;
+    if (server) server->session().database = *effects.use_database;
+  }
+  if (!effects.replayable_sets.empty()) {
+    for (const std::string& set : effects.replayable_sets)
+      if (!state_.add_replay(set)) state_.pins |= static_cast<std::uint32_t>(SessionPin::other);
+    if (server) server->session().settings_key = state_.settings_key();
+  }
+}
+
+net::awaitable<bool> ClientSession::handle_query(ByteSpan raw, std::string_view sql,
+                                                 std::uint8_t seq) {
+  auto verdict = co_await admit(sql, seq);
+  if (!verdict) co_return false;
+  if (!*verdict) co_return true;
+  KillStatement kill;
+  switch (parse_kill_statement(sql, kill)) {
+    case KillParse::kill:
+      co_return co_await handle_kill(kill, seq);
+    case KillParse::unsupported:
+      co_return co_await send_err(
+          er::not_supported, "42000",
+          "sqlwarden: only KILL [HARD|SOFT] [QUERY|CONNECTION] <connection id> is supported "
+          "through the proxy",
+          seq);
+    case KillParse::not_kill:
+      break;
+  }
+  // The gate allowed any LOAD DATA LOCAL in it: remember which files the
+  // server may ask for, in order.
+  expected_files_.clear();
+  if (mentions_infile(sql)) {
+    auto plan = plan_local_infile(sql, server_status_ & status::no_backslash_escapes, false);
+    expected_files_.assign(plan.files.begin(), plan.files.end());
+  }
+  SessionEffects effects;
+  if (pooled()) {
+    effects = session_effects(sql, server_status_ & status::no_backslash_escapes);
+    auto refused = co_await refuse_unpoolable(effects, seq);
+    if (!refused) co_return false;
+    if (*refused) co_return true;
+  }
+  bool have_server = co_await ensure_server(seq);
+  if (!have_server) co_return true;
+  ServerConnection& server = *lease_.server();
+  if (effects.reads_last_insert_id && server.session().last_insert_id != state_.last_insert_id) {
+    // LAST_INSERT_ID() is per connection on the server, per client here:
+    // give this connection the client's value first.
+    auto r = co_await server.execute_simple("DO LAST_INSERT_ID(" +
+                                            std::to_string(state_.last_insert_id) + ")");
+    if (!r) co_return co_await server_lost(r.error().message, seq);
+    server.session().last_insert_id = state_.last_insert_id;
+  }
+  bool ok = co_await forward(raw, ResponseKind::text_rows, seq);
+  if (!ok || !lease_.held()) co_return ok;
+  if (tracker_.last_insert_id()) {
+    state_.last_insert_id = tracker_.last_insert_id();
+    lease_.server()->session().last_insert_id = state_.last_insert_id;
+  }
+  if (pooled()) apply_effects(effects, !tracker_.failed());
+  co_return true;
+}
+
+net::awaitable<bool> ClientSession::handle_simple(ByteSpan raw, ResponseKind kind,
+                                                  std::uint8_t seq) {
+  bool have_server = co_await ensure_server(seq);
+  if (!have_server) co_return true;
+  bool ok = co_await forward(raw, kind, seq);
+  co_return ok;
+}
+
+net::awaitable<bool> ClientSession::forward(ByteSpan bytes, ResponseKind kind, std::uint8_t seq) {
+  if (auto st = co_await lease_.server()->channel().write(bytes); !st)
+    co_return co_await server_lost(st.error().message, seq);
   if (kind == ResponseKind::none) co_return true;
+  co_return co_await relay(kind, seq, bytes.size());
+}
+
+net::awaitable<bool> ClientSession::relay(ResponseKind kind, std::uint8_t seq,
+                                          std::uint64_t received) {
+  PacketChannel& server = lease_.server()->channel();
+  RequestMetrics metered(received, server_status_, kind, registration_);
   tracker_.start(kind, seq);
+  bool relayed = false;
   while (!tracker_.done()) {
     // Only a request with allowed LOAD DATA LOCAL statements may see a file
     // request; anywhere else the tracker refuses it as a protocol error.
@@ -560,13 +810,25 @@ net::awaitable<bool> ClientSession::forward(ByteSpan raw, ResponseKind kind, std
     tracker_.set_stop_at_result_start(files_expected);
     if (files_expected && tracker_.at_result_start()) {
       int handled = co_await relay_local_infile();
-      if (handled < 0) co_return false;
-      if (handled > 0) continue;
+      if (handled < 0) {
+        lease_.release(false, true);
+        co_return false;
+      }
+      if (handled > 0) {
+        relayed = true;
+        continue;
+      }
     }
     if (server.buffered().empty()) {
       if (auto st = co_await server.fill(); !st) {
-        spdlog::info("mysql: backend connection of '{}' lost: {}", user_, st.error().message);
-        co_return false;
+        if (relayed) {
+          // Half an answer reached the client: its protocol state is gone.
+          spdlog::info("mysql: backend connection of '{}' lost mid-answer: {}", user_,
+                       st.error().message);
+          lease_.release(false, true);
+          co_return false;
+        }
+        co_return co_await server_lost(st.error().message, seq);
       }
     }
     ByteSpan chunk = server.buffered();
@@ -574,9 +836,11 @@ net::awaitable<bool> ClientSession::forward(ByteSpan raw, ResponseKind kind, std
     if (!used) {
       spdlog::warn("mysql: backend answer for '{}' broke the protocol: {}", user_,
                    used.error().message);
+      lease_.release(false, true);
       co_return false;
     }
     if (!co_await client_.write(chunk.first(*used))) co_return false;
+    relayed = true;
     metered.sent += *used;
     server.consume(*used);
   }
@@ -586,7 +850,7 @@ net::awaitable<bool> ClientSession::forward(ByteSpan raw, ResponseKind kind, std
 }
 
 net::awaitable<int> ClientSession::relay_local_infile() {
-  PacketChannel& server = server_->channel();
+  PacketChannel& server = lease_.server()->channel();
   // The packet's first payload byte tells; fill until it is here.
   while (server.buffered().size() < packet_header_size + 1)
     if (auto st = co_await server.fill(); !st) co_return -1;
@@ -634,45 +898,91 @@ net::awaitable<int> ClientSession::relay_local_infile() {
   co_return 1;
 }
 
+net::awaitable<bool> ClientSession::server_lost(std::string_view what, std::uint8_t seq) {
+  spdlog::info("mysql: backend connection of '{}' lost: {}", user_, what);
+  // A session-mode client, or one inside a transaction or holding state on
+  // that connection, lost its session as it would with the server: close
+  // it. Otherwise the pool drops the connection and the client goes on.
+  bool survives = pooled() && !(server_status_ & status::in_trans) &&
+                  (server_status_ & status::autocommit) && !state_.pinned();
+  lease_.release(false, true);
+  ConnectionRegistry::instance().set_target(connection_id_, ctx_->listener->backend, 0);
+  if (!survives) session_over_ = true;
+  co_await send_err(er_lost_connection, "HY000",
+                    "Lost connection to server during query (sqlwarden: the backend connection " +
+                        std::string(survives ? "failed; retry" : "was closed") + ")",
+                    seq);
+  co_return survives;
+}
+
 net::awaitable<bool> ClientSession::handle_kill(const KillStatement& kill, std::uint8_t seq) {
   auto target = ConnectionRegistry::instance().find(static_cast<std::uint32_t>(kill.id));
   if (!target || target->tenant != ctx_->tenant->name)
     co_return co_await send_err(er::no_such_thread, "HY000",
                                 "Unknown thread id: " + std::to_string(kill.id), seq);
+  if (target->thread_id == 0) {
+    // A pooled client between transactions: no statement to stop; KILL
+    // CONNECTION closes its socket, as the server would.
+    if (!kill.query_only) {
+      if (kill.id == connection_id_) co_return false;
+      if (target->close_client) target->close_client();
+    }
+    co_return co_await send_ok(seq);
+  }
   std::string sql = std::string("KILL ") + (kill.hard ? "" : "SOFT ") +
                     (kill.query_only ? "QUERY " : "CONNECTION ") +
                     std::to_string(target->thread_id);
   Result<LoginOutcome> outcome = LoginOutcome{};
-  if (kill.id == connection_id_) {
-    outcome = co_await server_->execute_simple(sql);
+  if (kill.id == connection_id_ && lease_.held()) {
+    outcome = co_await lease_.server()->execute_simple(sql);
   } else {
     // The target's backend connection is busy: say it on a fresh one, as
     // the killer's backend user (the server checks that user's rights).
+    BackendLogin login;
+    login.user = backend_user_;
+    login.password = backend_password_;
+    login.capabilities = cap::protocol_41 | cap::secure_connection | cap::plugin_auth;
+    login.charset = state_.charset;
+    set_backend_tls(login);
     auto other =
-        co_await ServerConnection::connect(target->backend, ctx_->tenant->pool.connect_timeout);
+        co_await ServerConnection::open(target->backend, login, ctx_->tenant->pool.connect_timeout);
     if (!other) {
       outcome = std::move(other).error();
+    } else if (other->error) {
+      outcome = LoginOutcome{std::move(other->error), 0};
     } else {
-      BackendLogin login;
-      login.user = backend_user_;
-      login.password = backend_password_;
-      login.capabilities = cap::protocol_41 | cap::secure_connection | cap::plugin_auth;
-      login.charset = charset_;
-      set_backend_tls(login);
-      outcome = co_await (*other)->login(login);
-      if (outcome && !outcome->error) outcome = co_await (*other)->execute_simple(sql);
-      co_await (*other)->quit();
+      outcome = co_await other->connection->execute_simple(sql);
+      co_await other->connection->quit();
     }
+    if (outcome && !outcome->error && !kill.query_only && target->close_client)
+      target->close_client();  // a pooled client: its socket closes now too
   }
   if (!outcome)
-    co_return co_await send_err(er_unknown_error, "HY000",
+    co_return co_await send_err(er_connection_killed, "70100",
                                 "sqlwarden: KILL failed: " + outcome.error().message, seq);
   if (outcome->error) {
-    const ErrPacket& e = *outcome->error;
-    bool sent = co_await send_err(e.code, e.sqlstate, e.message, seq);
+    bool sent = co_await send_err(*outcome->error, seq);
     co_return sent&& kill.id != connection_id_;
   }
   co_return co_await send_ok(seq);
+}
+
+net::awaitable<bool> ClientSession::handle_reset_connection(ByteSpan raw, std::uint8_t seq) {
+  // The client's session starts over: no settings, statements or pins.
+  ClientState fresh;
+  fresh.database = state_.database;
+  fresh.charset = state_.charset;
+  state_ = std::move(fresh);
+  if (!lease_.held()) co_return co_await send_ok(seq);
+  bool ok = co_await forward(raw, ResponseKind::single, seq);
+  if (ok && lease_.held() && !tracker_.failed()) {
+    auto& s = lease_.server()->session();
+    s.statements.clear();
+    s.settings_key.clear();
+    s.last_insert_id = 0;
+    if (!pooled()) s.dirty = true;  // pseudo_thread_id is gone too; harmless
+  }
+  co_return ok;
 }
 
 net::awaitable<bool> ClientSession::handle_change_user(ByteSpan payload, std::uint8_t seq) {
@@ -688,42 +998,30 @@ net::awaitable<bool> ClientSession::handle_change_user(ByteSpan payload, std::ui
     encode_auth_switch(AuthSwitch{std::string(native_password_plugin), scramble_}, out);
   });
   if (!answer_bytes) co_return false;
-  {
-    std::string answer(answer_bytes->begin(), answer_bytes->end());
-    const UserConfig* user = find_user_for_tenant(*ctx_->config, *ctx_->tenant, request->user);
-    if (!user || !verify_scramble_answer(*user, native_password_plugin, scramble_, answer)) {
-      co_await send_err(er::access_denied, "28000",
-                        access_denied_message(request->user, host_, !answer.empty()), seq);
-      co_return false;
-    }
-    AuthenticatedUser a = describe_user(*user, *ctx_->tenant);
-    BackendLogin login;
-    login.user = a.backend_user;
-    login.password = a.backend_password;
-    if (!request->database.empty()) login.database = request->database;
-    login.capabilities = capabilities_;
-    login.charset = request->charset ? static_cast<std::uint8_t>(request->charset) : charset_;
-    login.connect_attrs = request->connect_attrs;
-    auto outcome = co_await server_->change_user(login);
-    if (!outcome) {
-      co_await send_err(er_unknown_error, "HY000",
-                        "sqlwarden: backend COM_CHANGE_USER failed: " + outcome.error().message,
-                        seq);
-      co_return false;
-    }
-    if (outcome->error) {
-      const ErrPacket& e = *outcome->error;
-      co_await send_err(e.code, e.sqlstate, e.message, seq);
-      co_return false;
-    }
-    user_ = user->name;
-    profile_ = a.profile;
-    backend_user_ = std::move(a.backend_user);
-    backend_password_ = std::move(a.backend_password);
-    database_ = request->database;
-    server_status_ = outcome->status;
-    co_return co_await send_ok(seq);
+  std::string answer(answer_bytes->begin(), answer_bytes->end());
+  const UserConfig* user = find_user_for_tenant(*ctx_->config, *ctx_->tenant, request->user);
+  if (!user || !verify_scramble_answer(*user, native_password_plugin, scramble_, answer)) {
+    co_await send_err(er::access_denied, "28000",
+                      access_denied_message(request->user, host_, !answer.empty()), seq);
+    co_return false;
   }
+  AuthenticatedUser a = describe_user(*user, *ctx_->tenant);
+  // A new session for another user: state, statements and pool start over.
+  ClientState fresh;
+  fresh.database = request->database;
+  fresh.charset = request->charset ? static_cast<std::uint8_t>(request->charset) : state_.charset;
+  state_ = std::move(fresh);
+  user_ = user->name;
+  profile_ = a.profile;
+  backend_user_ = std::move(a.backend_user);
+  backend_password_ = std::move(a.backend_password);
+  if (!request->connect_attrs.empty()) connect_attrs_ = request->connect_attrs;
+  std::optional<std::string> database;
+  if (!request->database.empty()) database = request->database;
+  bool joined = co_await join_pool(database, seq);
+  if (!joined) co_return false;
+  if (!pooled()) co_await align_connection_id();
+  co_return co_await send_ok(seq);
 }
 
 }  // namespace sw::mysql

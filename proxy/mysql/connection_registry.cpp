@@ -27,6 +27,12 @@ void ConnectionRegistry::set_target(std::uint32_t id, const Endpoint& backend,
   it->second.thread_id = thread_id;
 }
 
+void ConnectionRegistry::set_closer(std::uint32_t id, std::function<void()> close_client) {
+  std::lock_guard lock(mutex_);
+  auto it = entries_.find(id);
+  if (it != entries_.end()) it->second.close_client = std::move(close_client);
+}
+
 void ConnectionRegistry::remove(std::uint32_t id) {
   std::lock_guard lock(mutex_);
   entries_.erase(id);
@@ -35,7 +41,9 @@ void ConnectionRegistry::remove(std::uint32_t id) {
 std::optional<KillTarget> ConnectionRegistry::find(std::uint32_t id) const {
   std::lock_guard lock(mutex_);
   auto it = entries_.find(id);
-  if (it == entries_.end() || it->second.thread_id == 0) return std::nullopt;
+  // Still logging in: not a session KILL can name yet.
+  if (it == entries_.end() || (it->second.thread_id == 0 && !it->second.close_client))
+    return std::nullopt;
   return it->second;
 }
 

@@ -5,6 +5,7 @@
 // possibly on another worker, so this is the MySQL driver's one piece of
 // shared, locked state.
 #include <cstdint>
+#include <functional>
 #include <mutex>
 #include <optional>
 #include <string>
@@ -16,8 +17,10 @@ namespace sw::mysql {
 
 struct KillTarget {
   Endpoint backend;
-  std::uint32_t thread_id = 0;
+  std::uint32_t thread_id = 0;  // 0: no server connection held (pooled, between transactions)
   std::string tenant;
+  // Ends the client's session from any thread (posts to its worker).
+  std::function<void()> close_client;
 };
 
 class ConnectionRegistry {
@@ -26,7 +29,10 @@ class ConnectionRegistry {
 
   // A fresh id, unique among live sessions, never 0.
   std::uint32_t add(const std::string& tenant);
+  // The backend thread now serving the client (0 = none), so KILL QUERY
+  // reaches whichever server connection runs its statement at this moment.
   void set_target(std::uint32_t id, const Endpoint& backend, std::uint32_t thread_id);
+  void set_closer(std::uint32_t id, std::function<void()> close_client);
   void remove(std::uint32_t id);
   std::optional<KillTarget> find(std::uint32_t id) const;
 

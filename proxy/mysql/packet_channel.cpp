@@ -23,7 +23,14 @@ void PacketChannel::shrink() {
   in_.swap(smaller);
 }
 
+void PacketChannel::release_buffer() noexcept {
+  if (begin_ != end_) return;
+  begin_ = end_ = 0;
+  Bytes().swap(in_);
+}
+
 net::awaitable<Status> PacketChannel::fill(std::size_t at_most) {
+  if (in_.empty()) in_.resize(initial_);
   if (begin_ > 0 && end_ == in_.size()) {
     std::memmove(in_.data(), in_.data() + begin_, end_ - begin_);
     end_ -= begin_;
@@ -41,6 +48,7 @@ net::awaitable<Status> PacketChannel::fill(std::size_t at_most) {
 
 net::awaitable<Result<RawPacket>> PacketChannel::read_packet(std::uint8_t expected_seq,
                                                              std::size_t max_payload) {
+  if (in_.empty()) in_.resize(initial_);
   for (;;) {
     auto scan = scan_logical_packet(buffered(), expected_seq, max_payload);
     if (!scan) co_return std::move(scan).error();
@@ -64,6 +72,7 @@ net::awaitable<Result<RawPacket>> PacketChannel::read_packet(std::uint8_t expect
 
 net::awaitable<Result<RawPacket>> PacketChannel::read_packet_exact(std::uint8_t expected_seq,
                                                                    std::size_t max_payload) {
+  if (in_.empty()) in_.resize(initial_);
   for (;;) {
     auto scan = scan_logical_packet(buffered(), expected_seq, max_payload);
     if (!scan) co_return std::move(scan).error();

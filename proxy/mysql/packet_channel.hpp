@@ -33,9 +33,14 @@ class PacketChannel {
   // Reads at least one more byte into the buffer (for relaying).
   net::awaitable<Status> fill(std::size_t at_most = 0);
   ByteSpan buffered() const noexcept { return {in_.data() + begin_, end_ - begin_}; }
+  // The same bytes, writable: the proxy patches a statement id in place.
+  std::uint8_t* buffered_mut() noexcept { return in_.data() + begin_; }
   void consume(std::size_t n) noexcept;
   // Gives back memory a large packet made the buffer grow to.
   void shrink();
+  // Frees the buffer while nothing is buffered (an idle client holds none);
+  // the next read allocates it again.
+  void release_buffer() noexcept;
 
   net::awaitable<Status> write(ByteSpan bytes);
   void close() noexcept { stream_.close(); }

@@ -1,7 +1,11 @@
 #include "proxy/mysql/server_connection.hpp"
 
+#include <poll.h>
+
+#include "proxy/mysql/backend_profile.hpp"
 #include "proxy/mysql/codec/auth.hpp"
 #include "proxy/mysql/codec/constants.hpp"
+#include "proxy/mysql/codec/response_tracker.hpp"
 #include "proxy/net/connect.hpp"
 
 namespace sw::mysql {
@@ -32,8 +36,8 @@ Result<std::string> answer_scramble(std::string_view plugin, const std::string& 
 
 }  // namespace
 
-net::awaitable<Result<std::unique_ptr<ServerConnection>>> ServerConnection::connect(
-    const Endpoint& backend, std::chrono::milliseconds timeout) {
+net::awaitable<Result<Opened>> ServerConnection::connect(const Endpoint& backend,
+                                                         std::chrono::milliseconds timeout) {
   auto socket = co_await net::connect_backend(backend, timeout);
   if (!socket) co_return std::move(socket).error();
   auto conn = std::make_unique<ServerConnection>(
@@ -41,16 +45,44 @@ net::awaitable<Result<std::unique_ptr<ServerConnection>>> ServerConnection::conn
   auto packet = co_await conn->channel_.read_packet(0, login_packet_limit);
   if (!packet) co_return std::move(packet).error();
   ByteSpan payload = single_payload(packet->raw);
+  Opened opened;
   if (!payload.empty() && payload[0] == header::err) {
     auto err = parse_err(payload);
-    co_return make_error(Errc::io, "backend " + backend.to_string() + " refused: " +
-                                       (err ? err->message : std::string("malformed error")));
+    if (!err)
+      co_return make_error(Errc::protocol_violation,
+                           "backend " + backend.to_string() + " sent a malformed refusal");
+    opened.error = std::move(*err);
+    co_return opened;
   }
   auto greeting = parse_greeting(payload);
   if (!greeting) co_return std::move(greeting).error();
+  BackendProfiles::instance().remember(backend, *greeting);
   conn->greeting_ = std::move(*greeting);
   conn->channel_.consume(packet->raw.size());
-  co_return std::move(conn);
+  opened.connection = std::move(conn);
+  co_return opened;
+}
+
+net::awaitable<Result<Opened>> ServerConnection::open(const Endpoint& backend,
+                                                      const BackendLogin& login,
+                                                      std::chrono::milliseconds timeout) {
+  auto opened = co_await connect(backend, timeout);
+  if (!opened || opened->error) co_return opened;
+  auto outcome = co_await opened->connection->login(login);
+  if (!outcome) co_return std::move(outcome).error();
+  if (outcome->error) {
+    opened->connection.reset();
+    opened->error = std::move(outcome->error);
+  }
+  opened->status = outcome->status;
+  co_return opened;
+}
+
+bool ServerConnection::usable() const noexcept {
+  if (!channel_.buffered().empty()) return false;
+  auto& self = const_cast<ServerConnection&>(*this);
+  pollfd p{self.channel_.stream().socket().native_handle(), POLLIN, 0};
+  return ::poll(&p, 1, 0) == 0;
 }
 
 net::awaitable<Result<LoginOutcome>> ServerConnection::login(const BackendLogin& login) {
@@ -66,6 +98,10 @@ net::awaitable<Result<LoginOutcome>> ServerConnection::login(const BackendLogin&
     caps &= ~cap::connect_with_db;
   if (!(greeting_.capabilities & cap::protocol_41))
     co_return make_error(Errc::unsupported, "backend does not speak protocol 4.1");
+  login_ = login;
+  session_ = SessionView{};
+  session_.database = login.database.value_or("");
+  session_.charset = login.charset ? login.charset : greeting_.charset;
   auto seq = co_await start_tls(login, caps);
   if (!seq) co_return std::move(seq).error();
   capabilities_ = caps;
@@ -123,6 +159,10 @@ net::awaitable<Result<LoginOutcome>> ServerConnection::change_user(const Backend
   auto answer =
       answer_scramble(plugin, login.password, greeting_.scramble, channel_.stream().is_tls());
   if (!answer) co_return std::move(answer).error();
+  login_ = login;
+  session_ = SessionView{};
+  session_.database = login.database.value_or("");
+  session_.charset = login.charset ? login.charset : greeting_.charset;
   ChangeUser c;
   c.user = login.user;
   c.auth_response = std::move(*answer);
@@ -205,6 +245,80 @@ net::awaitable<Result<LoginOutcome>> ServerConnection::execute_simple(std::strin
   scratch_.push_back(static_cast<std::uint8_t>(Command::query));
   scratch_.insert(scratch_.end(), sql.begin(), sql.end());
   b.finish(0);
+  co_return co_await simple_command();
+}
+
+net::awaitable<Result<LoginOutcome>> ServerConnection::reset() {
+  scratch_.clear();
+  PacketBuilder b(scratch_);
+  scratch_.push_back(static_cast<std::uint8_t>(Command::reset_connection));
+  b.finish(0);
+  auto r = co_await simple_command();
+  if (r && !r->error) {
+    session_.statements.clear();
+    session_.settings_key.clear();
+    session_.dirty = false;
+    session_.last_insert_id = 0;
+  }
+  co_return r;
+}
+
+net::awaitable<Result<LoginOutcome>> ServerConnection::init_db(std::string_view database) {
+  scratch_.clear();
+  PacketBuilder b(scratch_);
+  scratch_.push_back(static_cast<std::uint8_t>(Command::init_db));
+  scratch_.insert(scratch_.end(), database.begin(), database.end());
+  b.finish(0);
+  auto r = co_await simple_command();
+  if (r && !r->error) session_.database = std::string(database);
+  co_return r;
+}
+
+net::awaitable<Result<LoginOutcome>> ServerConnection::prepare(std::string_view sql,
+                                                               std::uint32_t& id) {
+  scratch_.clear();
+  PacketBuilder b(scratch_);
+  scratch_.push_back(static_cast<std::uint8_t>(Command::stmt_prepare));
+  scratch_.insert(scratch_.end(), sql.begin(), sql.end());
+  b.finish(0);
+  if (auto st = co_await channel_.write(scratch_); !st) co_return std::move(st).error();
+  ResponseTracker tracker(capabilities_);
+  tracker.start(ResponseKind::prepare, 1);
+  LoginOutcome outcome;
+  std::optional<ErrPacket> err;
+  while (!tracker.done()) {
+    if (channel_.buffered().empty())
+      if (auto st = co_await channel_.fill(); !st) co_return std::move(st).error();
+    ByteSpan chunk = channel_.buffered();
+    if (!err && chunk.size() > 4 && chunk[4] == header::err) {
+      // An ERR answer is one packet; read it whole to keep its text.
+      auto packet = co_await channel_.read_packet(1, login_packet_limit);
+      if (!packet) co_return std::move(packet).error();
+      err = parse_err(single_payload(packet->raw));
+      chunk = channel_.buffered();
+    }
+    auto used = tracker.consume(chunk);
+    if (!used) co_return std::move(used).error();
+    channel_.consume(*used);
+  }
+  if (tracker.failed()) {
+    outcome.error = err ? std::move(err) : ErrPacket{1105, "HY000", "prepare failed"};
+    co_return outcome;
+  }
+  id = tracker.statement_id();
+  co_return outcome;
+}
+
+net::awaitable<Status> ServerConnection::close_statement(std::uint32_t id) {
+  scratch_.clear();
+  PacketBuilder b(scratch_);
+  scratch_.push_back(static_cast<std::uint8_t>(Command::stmt_close));
+  for (int i = 0; i < 4; ++i) scratch_.push_back(static_cast<std::uint8_t>(id >> (8 * i)));
+  b.finish(0);
+  co_return co_await channel_.write(scratch_);
+}
+
+net::awaitable<Result<LoginOutcome>> ServerConnection::simple_command() {
   if (auto st = co_await channel_.write(scratch_); !st) co_return std::move(st).error();
   auto packet = co_await channel_.read_packet(1, login_packet_limit);
   if (!packet) co_return std::move(packet).error();

@@ -10,7 +10,10 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <string_view>
+#include <unordered_map>
 
+#include "pool/server_handle.hpp"
 #include "proxy/core/config.hpp"
 #include "proxy/core/result.hpp"
 #include "proxy/mysql/codec/handshake.hpp"
@@ -40,18 +43,60 @@ struct LoginOutcome {
   std::uint16_t status = 0;
 };
 
-class ServerConnection {
+class ServerConnection;
+
+// A backend connection attempt: the connection, or the server's own ERR
+// (a greeting refusal such as 1040/1129, or the login's 1045/1044/1049/1862)
+// to relay to the client verbatim.
+struct Opened {
+  std::unique_ptr<ServerConnection> connection;  // null when `error` is set
+  std::optional<ErrPacket> error;
+  std::uint16_t status = 0;  // after a login: the OK's status flags
+};
+
+class ServerConnection : public pool::ServerHandle {
  public:
-  static net::awaitable<Result<std::unique_ptr<ServerConnection>>> connect(
-      const Endpoint& backend, std::chrono::milliseconds timeout);
+  // TCP connect and read the greeting (remembered in BackendProfiles).
+  static net::awaitable<Result<Opened>> connect(const Endpoint& backend,
+                                                std::chrono::milliseconds timeout);
+  // connect + login: the one step the pool performs to add a connection.
+  static net::awaitable<Result<Opened>> open(const Endpoint& backend, const BackendLogin& login,
+                                             std::chrono::milliseconds timeout);
 
   const Greeting& greeting() const noexcept { return greeting_; }
   std::uint32_t thread_id() const noexcept { return greeting_.connection_id; }
   std::uint32_t capabilities() const noexcept { return capabilities_; }
   PacketChannel& channel() noexcept { return channel_; }
+  // An idle connection the server closed (wait_timeout, KILL, restart) is
+  // readable: EOF or the server's farewell ERR. Nothing else arrives unasked.
+  bool usable() const noexcept override;
 
   net::awaitable<Result<LoginOutcome>> login(const BackendLogin& login);
   net::awaitable<Result<LoginOutcome>> change_user(const BackendLogin& login);
+  // COM_RESET_CONNECTION: session state back to a fresh login's, same user.
+  net::awaitable<Result<LoginOutcome>> reset();
+  // COM_INIT_DB.
+  net::awaitable<Result<LoginOutcome>> init_db(std::string_view database);
+  // COM_STMT_PREPARE whose answer is read and dropped (a statement the
+  // client prepared on another connection): the server's statement id, or
+  // its ERR in `error`.
+  net::awaitable<Result<LoginOutcome>> prepare(std::string_view sql, std::uint32_t& id);
+  // COM_STMT_CLOSE (no answer).
+  net::awaitable<Status> close_statement(std::uint32_t id);
+
+  // What this connection's session holds, for the pool's reconciliation.
+  struct SessionView {
+    std::string database;
+    std::uint8_t charset = 0;
+    std::string settings_key;  // the client replay list last applied (ClientState)
+    bool dirty = false;        // state the pool cannot see: reset before reuse
+    std::uint64_t last_insert_id = 0;
+    // Statements prepared here by SQL text, shared by the clients it serves.
+    std::unordered_map<std::string, std::uint32_t> statements;
+  };
+  SessionView& session() noexcept { return session_; }
+  // The login it was opened with (COM_CHANGE_USER resets with it).
+  const BackendLogin& login_used() const noexcept { return login_; }
   // Runs one statement whose answer is a single OK/ERR (KILL QUERY).
   net::awaitable<Result<LoginOutcome>> execute_simple(std::string_view sql);
   // COM_QUIT and close; the server logs no "aborted connection".
@@ -62,11 +107,15 @@ class ServerConnection {
  private:
   // SSLRequest + TLS handshake when configured; returns the next sequence id.
   net::awaitable<Result<std::uint8_t>> start_tls(const BackendLogin& login, std::uint32_t& caps);
+  // Sends the command in scratch_ and reads its single OK/ERR answer.
+  net::awaitable<Result<LoginOutcome>> simple_command();
   net::awaitable<Result<LoginOutcome>> finish_auth(std::string plugin, std::string scramble,
                                                    const std::string& password, std::uint8_t seq);
 
   PacketChannel channel_;
   Greeting greeting_;
+  BackendLogin login_;
+  SessionView session_;
   std::uint32_t capabilities_ = 0;
   Bytes scratch_;
 };

@@ -4,6 +4,7 @@
 
 #include "proxy/mysql/client_session.hpp"
 #include "proxy/mysql/listener_context.hpp"
+#include "proxy/mysql/pooling.hpp"
 
 namespace sw::mysql {
 
@@ -31,9 +32,13 @@ net::SessionHandler make_session_handler(ConfigPtr config, const TenantConfig& t
       spdlog::error("tenant {}: mysql backend TLS unavailable: {}", tenant.name,
                     tls.error().message);
   }
-  return [ctx = std::shared_ptr<const ListenerContext>(std::move(ctx))](
+  // One MysqlPools per worker (this handler runs on one worker only),
+  // created with the first client so it gets that worker's executor.
+  auto pools = std::make_shared<std::shared_ptr<MysqlPools>>();
+  return [ctx = std::shared_ptr<const ListenerContext>(std::move(ctx)), pools](
              net::tcp::socket socket, net::ConnectionSlot slot) -> net::awaitable<void> {
-    auto session = std::make_unique<ClientSession>(ctx, std::move(socket), std::move(slot));
+    if (!*pools) *pools = MysqlPools::make(socket.get_executor());
+    auto session = std::make_unique<ClientSession>(ctx, *pools, std::move(socket), std::move(slot));
     co_await session->run();
   };
 }

@@ -81,3 +81,46 @@ INSTANTIATE_TEST_SUITE_P(Workloads, MySysbench,
 
 }  // namespace
 }  // namespace sw::test
+
+namespace sw::test {
+namespace {
+
+// Issue 10, acceptance 2: 32 sysbench threads over a transaction-mode pool
+// of 8 server connections, prepared statements on: zero failures.
+TEST(MySysbenchPooled, ThirtyTwoThreadsOverEightConnections) {
+  ProxyProcess proxy("my_sysbench_pooled", extra_toml_options(R"(
+[tenants.pool]
+mode = "transaction"
+size = 8
+client_wait_timeout_ms = 60000
+)"));
+  const std::string db = "my_sysbench_pooled";
+  auto admin = [&](const std::string& sql) {
+    return run_command(fmt::format("mariadb --no-defaults -h 127.0.0.1 -P {} -u app -papp -e '{}'",
+                                   proxy.my_port(), sql));
+  };
+  auto r = admin(fmt::format("DROP DATABASE IF EXISTS {0}; CREATE DATABASE {0}", db));
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  auto bench = [&](const std::string& tail) {
+    return run_command(fmt::format(
+        "sysbench oltp_read_write --mysql-host=127.0.0.1 --mysql-port={} --mysql-user=app "
+        "--mysql-password=app --mysql-db={} --tables=4 --table-size=10000 {}",
+        proxy.my_port(), db, tail));
+  };
+  r = bench("prepare");
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  r = bench("--threads=32 --time=10 --db-ps-mode=auto run");
+  EXPECT_EQ(r.exit_code, 0) << r.output;
+  EXPECT_EQ(r.output.find("FATAL"), std::string::npos) << r.output;
+  std::uint64_t transactions = figure(r.output, "transactions");
+  std::uint64_t retried = figure(r.output, "ignored errors");
+  EXPECT_GT(transactions, 100u) << r.output;
+  EXPECT_LE(retried, std::max<std::uint64_t>(2, transactions / 200)) << r.output;
+  std::cout << "sysbench 32 threads over pool 8: " << transactions << " transactions, " << retried
+            << " retried deadlocks\n";
+  admin(fmt::format("DROP DATABASE IF EXISTS {}", db));
+  EXPECT_TRUE(proxy.running());
+}
+
+}  // namespace
+}  // namespace sw::test

@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include <chrono>
+#include <cstdlib>
 #include <fstream>
 #include <sstream>
 #include <thread>
@@ -85,6 +86,11 @@ profile = "read_only"
       my_port_, options.my_backend_port ? std::string("127.0.0.1") : s.my_host,
       options.my_backend_port ? options.my_backend_port : s.my_port, options.my_tenant_toml,
       options.extra_toml);
+  // SW_TEST_POOL_MODE=transaction runs every test's proxy in that pool mode
+  // (acceptance: the existing tests pass in each mode); a tenant's own
+  // [tenants.pool] still wins.
+  if (const char* mode = std::getenv("SW_TEST_POOL_MODE"); mode && *mode)
+    config += fmt::format("\n[pool]\nmode = \"{}\"\n", mode);
   std::ofstream(dir_ + "/sqlwarden.toml") << config;
 
   pid_ = ::fork();

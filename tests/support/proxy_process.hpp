@@ -6,6 +6,7 @@
 
 #include <cstdint>
 #include <string>
+#include <utility>
 
 namespace sw::test {
 
@@ -20,6 +21,13 @@ struct ProxyOptions {
   std::uint16_t my_backend_port = 0;  // MySQL backend on 127.0.0.1 (0 = the fixture's)
   unsigned workers = 2;
 };
+
+// Options with only extra_toml set (tenant pool settings, extra users).
+inline ProxyOptions extra_toml_options(std::string toml) {
+  ProxyOptions o;
+  o.extra_toml = std::move(toml);
+  return o;
+}
 
 class ProxyProcess {
  public:

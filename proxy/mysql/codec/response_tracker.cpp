@@ -41,6 +41,8 @@ void ResponseTracker::start(ResponseKind kind, std::uint8_t seq) noexcept {
   continuation_ = false;
   rows_seen_ = false;
   statement_id_ = 0;
+  prepare_params_ = 0;
+  last_insert_id_ = 0;
   pending_ = 0;
   header_have_ = 0;
   head_need_ = 0;
@@ -162,6 +164,7 @@ Status ResponseTracker::classify(std::uint32_t length) {
         if (auto ok = parse_ok(head)) {
           status_ = ok->status;
           status_seen_ = true;
+          if (ok->last_insert_id) last_insert_id_ = ok->last_insert_id;
         }
       }
       ends_after_packet_ = true;
@@ -183,6 +186,7 @@ Status ResponseTracker::classify(std::uint32_t length) {
           if (!id || !columns || !params) return unexpected("(short prepare answer)");
           statement_id_ = *id;
           prepare_columns_ = *columns;
+          prepare_params_ = *params;
           if (*params > 0) {
             state_ = State::prepare_params;
             pending_ = *params;
@@ -194,6 +198,7 @@ Status ResponseTracker::classify(std::uint32_t length) {
         if (auto ok = parse_ok(head)) {
           status_ = ok->status;
           status_seen_ = true;
+          if (ok->last_insert_id) last_insert_id_ = ok->last_insert_id;
           if (!(ok->status & status::more_results)) ends_after_packet_ = true;
         } else {
           ends_after_packet_ = true;

@@ -52,6 +52,9 @@ class ResponseTracker {
   const std::string& error_sqlstate() const noexcept { return sqlstate_; }
   // COM_STMT_PREPARE: the statement id the server assigned.
   std::uint32_t statement_id() const noexcept { return statement_id_; }
+  std::uint16_t prepare_params() const noexcept { return prepare_params_; }
+  // The last non-zero insert id an OK packet of this answer carried (0: none).
+  std::uint64_t last_insert_id() const noexcept { return last_insert_id_; }
   std::uint8_t next_seq() const noexcept { return seq_; }
 
   // At a packet boundary where a new result begins (the answer's first
@@ -105,6 +108,8 @@ class ResponseTracker {
   std::uint32_t statement_id_ = 0;
   std::uint64_t pending_ = 0;  // definitions still to come in this state
   std::uint16_t prepare_columns_ = 0;
+  std::uint16_t prepare_params_ = 0;
+  std::uint64_t last_insert_id_ = 0;
 
   std::array<std::uint8_t, 4> header_{};
   std::size_t header_have_ = 0;
