@@ -131,6 +131,44 @@ void append_parse(Bytes& out, std::string_view name, std::string_view sql) {
   finish(out, at);
 }
 
+void append_parse(Bytes& out, std::string_view name, std::string_view sql, ByteSpan param_types) {
+  std::size_t at = begin(out, msg::kParse);
+  ByteWriter w(out);
+  w.cstring(name);
+  w.cstring(sql);
+  if (param_types.empty()) {
+    w.u16_be(0);
+  } else {
+    w.bytes(param_types);
+  }
+  finish(out, at);
+}
+
+void append_describe(Bytes& out, char what, std::string_view name) {
+  std::size_t at = begin(out, msg::kDescribe);
+  ByteWriter w(out);
+  w.u8(static_cast<std::uint8_t>(what));
+  w.cstring(name);
+  finish(out, at);
+}
+
+void append_close(Bytes& out, char what, std::string_view name) {
+  std::size_t at = begin(out, msg::kClose);
+  ByteWriter w(out);
+  w.u8(static_cast<std::uint8_t>(what));
+  w.cstring(name);
+  finish(out, at);
+}
+
+void append_bind(Bytes& out, std::string_view portal, std::string_view statement, ByteSpan rest) {
+  std::size_t at = begin(out, msg::kBind);
+  ByteWriter w(out);
+  w.cstring(portal);
+  w.cstring(statement);
+  w.bytes(rest);
+  finish(out, at);
+}
+
 void append_password(Bytes& out, std::string_view password) {
   std::size_t at = begin(out, msg::kPassword);
   ByteWriter(out).cstring(password);
@@ -197,6 +235,36 @@ Result<ParseMessage> parse_parse(ByteSpan message) {
   auto count = sql ? r->u16_be() : std::nullopt;
   if (!count || r->remaining() != std::size_t{*count} * 4) return malformed("Parse");
   return ParseMessage{*name, *sql};
+}
+
+Result<ParseFull> parse_parse_full(ByteSpan message) {
+  auto r = body(message);
+  if (!r) return malformed("Parse");
+  auto name = r->cstring();
+  auto sql = name ? r->cstring() : std::nullopt;
+  if (!sql) return malformed("Parse");
+  ByteSpan types = r->rest();
+  auto count = r->u16_be();
+  if (!count || r->remaining() != std::size_t{*count} * 4) return malformed("Parse");
+  return ParseFull{*name, *sql, types};
+}
+
+Result<BindNames> parse_bind_names(ByteSpan message) {
+  auto r = body(message);
+  if (!r) return malformed("Bind");
+  auto portal = r->cstring();
+  auto statement = portal ? r->cstring() : std::nullopt;
+  if (!statement) return malformed("Bind");
+  return BindNames{*portal, *statement, r->rest()};
+}
+
+Result<Target> parse_target(ByteSpan message) {
+  auto r = body(message);
+  if (!r) return malformed("Describe/Close");
+  auto what = r->u8();
+  auto name = what ? r->cstring() : std::nullopt;
+  if (!name || !r->empty() || (*what != 'S' && *what != 'P')) return malformed("Describe/Close");
+  return Target{static_cast<char>(*what), *name};
 }
 
 Result<char> parse_ready_for_query(ByteSpan message) {
