@@ -88,6 +88,10 @@ std::optional<std::string> check_startup_params(
   return std::nullopt;
 }
 
+bool is_copy_message(std::uint8_t type) {
+  return type == msg::kCopyData || type == msg::kCopyDone || type == msg::kCopyFail;
+}
+
 bool is_false(std::string_view v) {
   return v == "false" || v == "off" || v == "no" || v == "0";
 }
@@ -654,7 +658,8 @@ net::awaitable<void> ClientSession::client_to_server() {
           if (!co_await ensure_server()) co_return;
           start_relay();
           if (!in_flight()) batch_start_ = std::chrono::steady_clock::now();
-          unsynced_ = true;
+          // COPY data belongs to the Query (or Execute) that started it.
+          if (!is_copy_message(step.type)) unsynced_ = true;
         }
         scanner.consume(step.size);
         run += step.size;
@@ -782,7 +787,7 @@ net::awaitable<void> ClientSession::client_to_server() {
         break;
       }
       default:
-        unsynced_ = true;
+        if (!is_copy_message(step.type)) unsynced_ = true;
         break;
     }
     if (decision.allowed && !replace) {
