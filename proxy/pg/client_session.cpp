@@ -581,6 +581,22 @@ bool ClientSession::ensure_statement(std::string_view name, std::string& server_
   return true;
 }
 
+bool ClientSession::parse_locally(ByteSpan message) {
+  auto parse = codec::parse_parse_full(message);
+  if (!parse || parse->statement.empty()) return false;
+  pool::StatementId id = ctx_->statements.intern(parse->sql, as_chars(parse->param_types));
+  if (!ctx_->statements.valid(id)) return false;
+  auto decision = ctx_->gate->check(gate_context_, parse->sql);
+  if (!decision.allowed) return false;  // the usual path reports the denial
+  if (may_change_session(parsers::statement_kind_name(decision.kind), parse->sql))
+    probe_needed_ = true;
+  statements_[std::string(parse->statement)] = id;
+  static constexpr std::uint8_t kParseCompleteMsg[] = {kParseComplete, 0, 0, 0, 4};
+  local_reply_.insert(local_reply_.end(), std::begin(kParseCompleteMsg),
+                      std::end(kParseCompleteMsg));
+  return true;
+}
+
 // At ReadyForQuery: Parses of that batch still expecting ParseComplete
 // failed (the server skipped or rejected them), so their statements do not
 // exist on this connection.
@@ -669,6 +685,29 @@ net::awaitable<void> ClientSession::client_to_server() {
     }
 
     ByteSpan message = avail.first(step.size);
+    if (!server_ && pooled() && !in_flight() && run == 0) {
+      if (step.type == msg::kParse && parse_locally(message)) {
+        scanner.consume(step.size);
+        reader_.consume(step.size);
+        local_batch_ = true;
+        continue;
+      }
+      if (step.type == msg::kSync && local_batch_) {
+        scanner.consume(step.size);
+        reader_.consume(step.size);
+        codec::append_ready_for_query(local_reply_, 'I');
+        local_batch_ = false;
+        if (!co_await write_client(local_reply_)) co_return;
+        local_reply_.clear();
+        continue;
+      }
+    }
+    if (!local_reply_.empty()) {
+      // Local replies come first: they answer earlier messages.
+      local_batch_ = false;
+      if (!co_await write_client(local_reply_)) co_return;
+      local_reply_.clear();
+    }
     if (step.type == msg::kTerminate) {
       scanner.consume(step.size);
       if (run > 0) co_await write_server(reader_.avail().first(run));
@@ -853,6 +892,7 @@ net::awaitable<void> ClientSession::server_to_client() {
       bool drop = false;
       if (!parse_expect_.empty()) {
         drop = parse_expect_.front().drop;
+        if (parse_expect_.front().id != 0) ctx_->statements.mark_valid(parse_expect_.front().id);
         parse_expect_.pop_front();
       }
       if (drop) {

@@ -75,6 +75,12 @@ class ClientSession : public std::enable_shared_from_this<ClientSession> {
   void on_parse(const std::string& name, std::string_view sql, ByteSpan types, Bytes& out);
   bool ensure_statement(std::string_view name, std::string& server_name, Bytes& out);
   void settle_parse_expectations();
+  // Parse of a statement a server already accepted, while no server
+  // connection is held: answered here (a client preparing statements needs
+  // no server, so it cannot deadlock a pool whose connections are held by
+  // other clients of the same single-threaded program, as pgbench -M
+  // prepared does). True when the message was handled.
+  bool parse_locally(ByteSpan message);
 
   net::awaitable<bool> write_client(ByteSpan bytes);
   net::awaitable<bool> write_server(ByteSpan bytes);
@@ -114,6 +120,9 @@ class ClientSession : public std::enable_shared_from_this<ClientSession> {
   Bytes unnamed_types_;
   std::uint64_t unnamed_tag_ = 0;
   std::deque<ParseExpect> parse_expect_;
+  // Replies to a Parse…Sync batch answered without a server connection.
+  Bytes local_reply_;
+  bool local_batch_ = false;
   std::chrono::steady_clock::time_point lease_start_;
   std::chrono::steady_clock::time_point batch_start_;
 

@@ -126,18 +126,18 @@ TEST(PgPoolLoad, ThousandClientsPoolOfTwenty) {
                            "SELECT bal FROM acct WHERE id = :id;\n"
                            "COMMIT;\n";
   ActivitySampler sampler(db);
-  auto out = run_command(pgbench(proxy.pg_port(), db, "-n -c 1000 -j 4 -t 3 -f " + script));
+  auto out = run_command(pgbench(proxy.pg_port(), db, "-n -c 1000 -j 4 -t 2 -f " + script));
   sampler.stop();
   EXPECT_EQ(out.exit_code, 0) << out.output;
   EXPECT_EQ(failed_transactions(out.output), 0) << out.output;
-  EXPECT_EQ(processed(out.output), 3000) << out.output;
+  EXPECT_EQ(processed(out.output), 2000) << out.output;
   EXPECT_GT(sampler.samples(), 3);
   EXPECT_LE(sampler.max(), 20) << "backend saw more connections than the pool size";
   EXPECT_GT(sampler.max(), 0);
   PgConn c = backend(db);
-  EXPECT_EQ(pg_value(c.get(), "SELECT sum(bal) FROM acct"), "3000");
+  EXPECT_EQ(pg_value(c.get(), "SELECT sum(bal) FROM acct"), "2000");
   std::printf(
-      "1000 clients x 3 transactions over pool 20: max %d backend connections (%d samples)\n",
+      "1000 clients x 2 transactions over pool 20: max %d backend connections (%d samples)\n",
       sampler.max(), sampler.samples());
   proxy.terminate();
   drop_database(db);
@@ -152,11 +152,11 @@ TEST(PgPoolLoad, PgbenchPreparedOverPoolOfEight) {
   o.pg_tenant_toml = "auth_method = \"trust\"";
   ProxyProcess proxy("pg_pool_prepared", o);
   ActivitySampler sampler(db);
-  auto out = run_command(pgbench(proxy.pg_port(), db, "-n -M prepared -c 32 -j 2 -t 40"));
+  auto out = run_command(pgbench(proxy.pg_port(), db, "-n -M prepared -c 32 -j 2 -t 20"));
   sampler.stop();
   EXPECT_EQ(out.exit_code, 0) << out.output;
   EXPECT_EQ(failed_transactions(out.output), 0) << out.output;
-  EXPECT_EQ(processed(out.output), 32 * 40) << out.output;
+  EXPECT_EQ(processed(out.output), 32 * 20) << out.output;
   EXPECT_LE(sampler.max(), 8);
   std::printf(
       "pgbench -M prepared -c 32 over pool 8: %d transactions, max %d backend connections\n",

@@ -144,20 +144,23 @@ void append_parse(Bytes& out, std::string_view name, std::string_view sql, ByteS
   finish(out, at);
 }
 
-void append_describe(Bytes& out, char what, std::string_view name) {
-  std::size_t at = begin(out, msg::kDescribe);
+namespace {
+// Describe and Close share a layout: 'S' or 'P', then the name.
+void append_target(Bytes& out, std::uint8_t type, char what, std::string_view name) {
+  std::size_t at = begin(out, type);
   ByteWriter w(out);
   w.u8(static_cast<std::uint8_t>(what));
   w.cstring(name);
   finish(out, at);
 }
+}  // namespace
+
+void append_describe(Bytes& out, char what, std::string_view name) {
+  append_target(out, msg::kDescribe, what, name);
+}
 
 void append_close(Bytes& out, char what, std::string_view name) {
-  std::size_t at = begin(out, msg::kClose);
-  ByteWriter w(out);
-  w.u8(static_cast<std::uint8_t>(what));
-  w.cstring(name);
-  finish(out, at);
+  append_target(out, msg::kClose, what, name);
 }
 
 void append_bind(Bytes& out, std::string_view portal, std::string_view statement, ByteSpan rest) {
