@@ -42,10 +42,28 @@ std::string_view Config::profile_for(const UserConfig* user, const TenantConfig*
   return {};
 }
 
+const char* admin_role_name(AdminRole r) noexcept {
+  switch (r) {
+    case AdminRole::read:
+      return "read";
+    case AdminRole::tools:
+      return "tools";
+    case AdminRole::admin:
+      return "admin";
+  }
+  return "read";
+}
+
 bool is_builtin_profile(std::string_view name) noexcept {
   for (auto b : kBuiltinProfiles)
     if (b == name) return true;
   return false;
+}
+
+bool is_allow_all_override(const ProfileConfig& p) noexcept {
+  return p.name == "allow_all" && p.local_infile && !p.allowed_kinds && !p.denied_functions &&
+         !p.allowed_tables && !p.denied_tables && !p.max_length && !p.max_statements &&
+         !p.allow_writes && !p.allow_cross_database;
 }
 
 }  // namespace sw

@@ -78,7 +78,21 @@ struct ListenerConfig {
   // MySQL: answer caching_sha2_password clients as a server with a cold
   // cache does — full authentication, the password sent over TLS.
   bool caching_sha2_full_auth = false;
+  // PostgreSQL authentication pass-through (PgBouncer's auth_user /
+  // auth_query): a client whose user has no [[users]] entry is checked
+  // against the password hash the backend stores, read by `auth_query`
+  // ($1 = the user name; returns name, password hash) over a connection
+  // logged in as `auth_user` (a [[users]] entry) to `auth_dbname` (empty =
+  // the database the client asked for). Empty auth_user = off.
+  std::string auth_user;
+  std::string auth_query;
+  std::string auth_dbname;
 };
+
+// The default auth_query: the SECURITY DEFINER lookup function that
+// docs/auth-query.md shows how to create (config/samples/auth_lookup.pg.sql).
+inline constexpr std::string_view kDefaultPgAuthQuery =
+    "SELECT rolname, rolpassword FROM sqlwarden.user_lookup($1)";
 
 struct TenantConfig {
   std::string name;
@@ -111,15 +125,45 @@ struct ServerConfig {
   std::chrono::seconds client_idle_timeout{0};  // 0 = none
 };
 
+// Who may call the admin API. A token is stored either in clear (`token`)
+// or as the hex SHA-256 of its value (`sha256`); both are compared as
+// SHA-256 digests in constant time.
+enum class AdminRole {
+  read,
+  tools,
+  admin
+};  // ordered: each role may do what the ones before it may
+const char* admin_role_name(AdminRole r) noexcept;
+
+struct AdminToken {
+  std::string name;
+  Secret token;        // the token itself, or empty when only sha256 is given
+  std::string sha256;  // lower-case hex SHA-256 of the token, when `token` is not given
+  AdminRole role = AdminRole::read;
+  std::string tenant;  // tenant scope; empty = every tenant
+};
+
 struct AdminConfig {
   bool enabled = true;
   Endpoint listen{"127.0.0.1", 8000};
-  std::vector<Secret> tokens;
+  TlsConfig tls;  // same shape as a listener's client_tls
+  std::vector<AdminToken> tokens;
+  bool allow_loopback_without_token = false;  // loopback peers act as admin without a token
+  std::uint32_t max_connections = 256;
+  std::uint32_t max_header_bytes = 16 * 1024;  // request line + headers
+  std::uint32_t max_body_bytes = 1024 * 1024;
+  std::chrono::milliseconds read_timeout{10000};  // one request, first byte to last
+  std::chrono::seconds idle_timeout{60};          // keep-alive connection without a request
 };
 
 // Built-in policy profiles (policy/profile.cpp defines what they allow).
 inline constexpr std::string_view kBuiltinProfiles[] = {"allow_all", "read_only", "exo_ai"};
 bool is_builtin_profile(std::string_view name) noexcept;
+
+struct ProfileConfig;
+// [profiles.allow_all] holding nothing but local_infile: the one setting of a
+// built-in profile the config may change.
+bool is_allow_all_override(const ProfileConfig& p) noexcept;
 
 // A custom policy profile ([profiles.NAME]): starts from a built-in one
 // (`base`) and overrides what is set. Unset keys keep the base's value.
@@ -134,6 +178,7 @@ struct ProfileConfig {
   std::optional<std::uint32_t> max_statements;               // per request; 0 = unlimited
   std::optional<bool> allow_writes;
   std::optional<bool> allow_cross_database;
+  std::optional<bool> local_infile;  // MySQL LOAD DATA LOCAL INFILE (default off)
 };
 
 struct Config {

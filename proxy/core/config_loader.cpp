@@ -255,10 +255,10 @@ void read_tls(TomlChecker& c, const toml::table& t, const std::string& path, Tls
 
 ListenerConfig read_listener(TomlChecker& c, const toml::table& t, const std::string& path) {
   ListenerConfig l;
-  c.unknown_keys(
-      t, path,
-      {"listen", "backend", "default_database", "client_tls", "server_tls", "read_timeout_seconds",
-       "write_timeout_seconds", "auth_method", "caching_sha2_full_auth"});
+  c.unknown_keys(t, path,
+                 {"listen", "backend", "default_database", "client_tls", "server_tls",
+                  "read_timeout_seconds", "write_timeout_seconds", "auth_method",
+                  "caching_sha2_full_auth", "auth_user", "auth_query", "auth_dbname"});
   c.read_endpoint(t, "listen", path, l.listen);
   c.read_enum(t, "auth_method", path, l.auth_method,
               {{"scram-sha-256", ClientAuthMethod::scram_sha_256},
@@ -269,6 +269,10 @@ ListenerConfig read_listener(TomlChecker& c, const toml::table& t, const std::st
   if (!t.get("backend")) c.issue(path + ".backend", &t, "missing backend");
   c.read(t, "default_database", path, l.default_database);
   c.read(t, "caching_sha2_full_auth", path, l.caching_sha2_full_auth);
+  c.read(t, "auth_user", path, l.auth_user);
+  c.read(t, "auth_query", path, l.auth_query);
+  c.read(t, "auth_dbname", path, l.auth_dbname);
+  if (l.auth_query.empty()) l.auth_query = std::string(kDefaultPgAuthQuery);
   c.read_duration(t, "read_timeout_seconds", path, l.read_timeout, 86400);
   c.read_duration(t, "write_timeout_seconds", path, l.write_timeout, 86400);
   if (auto* tls = c.table(t, "client_tls", path))
@@ -282,9 +286,10 @@ ProfileConfig read_profile(TomlChecker& c, const toml::table& t, const std::stri
                            std::string name) {
   ProfileConfig p;
   p.name = std::move(name);
-  c.unknown_keys(t, path,
-                 {"base", "allowed_kinds", "denied_functions", "allowed_tables", "denied_tables",
-                  "max_length", "max_statements", "allow_writes", "allow_cross_database"});
+  c.unknown_keys(
+      t, path,
+      {"base", "allowed_kinds", "denied_functions", "allowed_tables", "denied_tables", "max_length",
+       "max_statements", "allow_writes", "allow_cross_database", "local_infile"});
   c.read(t, "base", path, p.base);
   auto strings = [&](std::string_view key, std::optional<std::vector<std::string>>& out) {
     if (!t.get(key)) return;
@@ -312,12 +317,57 @@ ProfileConfig read_profile(TomlChecker& c, const toml::table& t, const std::stri
   };
   flag("allow_writes", p.allow_writes);
   flag("allow_cross_database", p.allow_cross_database);
+  flag("local_infile", p.local_infile);
   if (p.allowed_kinds)
     for (const auto& k : *p.allowed_kinds)
       if (!is_statement_kind_name(k))
         c.issue(path + ".allowed_kinds", t.get("allowed_kinds"),
                 fmt::format("unknown statement kind \"{}\"", k));
   return p;
+}
+
+bool is_sha256_hex(std::string_view s) {
+  if (s.size() != 64) return false;
+  for (char ch : s)
+    if (!((ch >= '0' && ch <= '9') || (ch >= 'a' && ch <= 'f'))) return false;
+  return true;
+}
+
+void read_admin(TomlChecker& c, const toml::table& a, AdminConfig& admin) {
+  const std::string path = "admin";
+  c.unknown_keys(
+      a, path,
+      {"enabled", "listen", "tls", "tokens", "allow_loopback_without_token", "max_connections",
+       "max_header_bytes", "max_body_bytes", "read_timeout_ms", "idle_timeout_seconds"});
+  c.read(a, "enabled", path, admin.enabled);
+  c.read_endpoint(a, "listen", path, admin.listen);
+  c.read(a, "allow_loopback_without_token", path, admin.allow_loopback_without_token);
+  c.read_int(a, "max_connections", path, admin.max_connections, 1, 1000000);
+  c.read_int(a, "max_header_bytes", path, admin.max_header_bytes, 1024, 1 << 20);
+  c.read_int(a, "max_body_bytes", path, admin.max_body_bytes, 0, 64 << 20);
+  c.read_duration(a, "read_timeout_ms", path, admin.read_timeout, 3600 * 1000);
+  c.read_duration(a, "idle_timeout_seconds", path, admin.idle_timeout, 86400);
+  if (auto* tls = c.table(a, "tls", path)) read_tls(c, *tls, path + ".tls", admin.tls, true);
+  for (auto& [t, tpath] : c.table_array(a, "tokens")) {
+    std::string p = "admin." + tpath;
+    AdminToken tok;
+    c.unknown_keys(*t, p, {"name", "token", "sha256", "role", "tenant"});
+    c.read(*t, "name", p, tok.name);
+    c.read(*t, "token", p, tok.token);
+    c.read(*t, "sha256", p, tok.sha256);
+    c.read_enum(
+        *t, "role", p, tok.role,
+        {{"read", AdminRole::read}, {"tools", AdminRole::tools}, {"admin", AdminRole::admin}});
+    c.read(*t, "tenant", p, tok.tenant);
+    if (tok.tenant == "*") tok.tenant.clear();
+    if (tok.name.empty()) c.issue(p + ".name", t, "missing token name");
+    if (!t->get("role")) c.issue(p + ".role", t, "missing role (read, tools or admin)");
+    if (tok.token.empty() == tok.sha256.empty())
+      c.issue(p, t, "give exactly one of token or sha256");
+    if (!tok.sha256.empty() && !is_sha256_hex(tok.sha256))
+      c.issue(p + ".sha256", t->get("sha256"), "expected 64 lower-case hex digits");
+    admin.tokens.push_back(std::move(tok));
+  }
 }
 
 }  // namespace
@@ -369,7 +419,43 @@ void validate_config(const Config& config, std::vector<ConfigIssue>& issues) {
       if (!tenant_names.count(tn))
         issues.push_back({path + ".tenants", 0, fmt::format("unknown tenant \"{}\"", tn)});
   }
+  validate_auth_users(config, issues);
+  std::set<std::string> token_names;
+  for (std::size_t i = 0; i < config.admin.tokens.size(); ++i) {
+    const auto& tok = config.admin.tokens[i];
+    std::string path = fmt::format("admin.tokens[{}]", i);
+    if (!tok.name.empty() && !token_names.insert(tok.name).second)
+      issues.push_back({path + ".name", 0, fmt::format("duplicate token name \"{}\"", tok.name)});
+    if (!tok.tenant.empty() && !tenant_names.count(tok.tenant))
+      issues.push_back({path + ".tenant", 0, fmt::format("unknown tenant \"{}\"", tok.tenant)});
+  }
   validate_profiles(config, issues);
+}
+
+// auth_user names the [[users]] entry whose backend credentials run
+// auth_query; the proxy must know its password in clear (a SCRAM verifier
+// cannot log in to the backend before any client has proved it).
+void validate_auth_users(const Config& config, std::vector<ConfigIssue>& issues) {
+  for (std::size_t i = 0; i < config.tenants.size(); ++i) {
+    const auto& t = config.tenants[i];
+    if (t.mysql && !t.mysql->auth_user.empty())
+      issues.push_back({fmt::format("tenants[{}].mysql.auth_user", i), 0,
+                        "auth_user is not supported on MySQL listeners yet"});
+    if (!t.postgres || t.postgres->auth_user.empty()) continue;
+    std::string path = fmt::format("tenants[{}].postgres.auth_user", i);
+    const UserConfig* u = config.find_user(t.postgres->auth_user);
+    if (!u) {
+      issues.push_back(
+          {path, 0,
+           fmt::format("auth_user \"{}\" is not a [[users]] entry", t.postgres->auth_user)});
+      continue;
+    }
+    const Secret& pw = u->backend_password.empty() ? u->password : u->backend_password;
+    if (pw.reveal().rfind("SCRAM-SHA-256$", 0) == 0)
+      issues.push_back({path, 0,
+                        fmt::format("auth_user \"{}\" needs a plain password or backend_password",
+                                    t.postgres->auth_user)});
+  }
 }
 
 void validate_profiles(const Config& config, std::vector<ConfigIssue>& issues) {
@@ -379,11 +465,15 @@ void validate_profiles(const Config& config, std::vector<ConfigIssue>& issues) {
   std::set<std::string> seen;
   for (const auto& p : config.profiles) {
     std::string path = "profiles." + p.name;
-    if (is_builtin_profile(p.name))
-      issues.push_back({path, 0, fmt::format("\"{}\" is a built-in profile", p.name)});
+    if (is_builtin_profile(p.name) && !is_allow_all_override(p))
+      issues.push_back(
+          {path, 0,
+           fmt::format("\"{}\" is a built-in profile (only [profiles.allow_all] local_infile "
+                       "may be set)",
+                       p.name)});
     if (!seen.insert(p.name).second)
       issues.push_back({path, 0, fmt::format("duplicate profile \"{}\"", p.name)});
-    if (!is_builtin_profile(p.base))
+    if (!is_builtin_profile(p.base) && !is_allow_all_override(p))
       issues.push_back(
           {path + ".base", 0,
            fmt::format("unknown base profile \"{}\" (allow_all, read_only, exo_ai)", p.base)});
@@ -443,14 +533,7 @@ ConfigLoad load_toml_config_text(std::string_view text, std::string_view source_
                     86400 * 365);
   }
 
-  if (auto* a = c.table(root, "admin", "")) {
-    c.unknown_keys(*a, "admin", {"enabled", "listen", "tokens"});
-    c.read(*a, "enabled", "admin", cfg.admin.enabled);
-    c.read_endpoint(*a, "listen", "admin", cfg.admin.listen);
-    std::vector<std::string> tokens;
-    c.read_strings(*a, "tokens", "admin", tokens);
-    for (auto& tok : tokens) cfg.admin.tokens.emplace_back(std::move(tok));
-  }
+  if (auto* a = c.table(root, "admin", "")) read_admin(c, *a, cfg.admin);
 
   PoolConfig default_pool;
   if (auto* p = c.table(root, "pool", "")) read_pool(c, *p, "pool", default_pool);

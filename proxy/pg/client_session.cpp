@@ -6,9 +6,13 @@
 
 #include <spdlog/spdlog.h>
 
+#include "proxy/core/proxy_metrics.hpp"
 #include "proxy/net/connect.hpp"
+#include "proxy/net/session_registry.hpp"
 #include "proxy/net/spawn.hpp"
 #include "proxy/pg/auth/crypto.hpp"
+#include "proxy/pg/auth_lookup.hpp"
+#include "proxy/pg/backend_identity.hpp"
 #include "proxy/pg/client_auth.hpp"
 #include "proxy/pg/codec/frame_scanner.hpp"
 #include "proxy/pg/codec/messages.hpp"
@@ -131,6 +135,7 @@ net::awaitable<bool> ClientSession::write_client(ByteSpan bytes) {
   co_await client_.write(net::asio::buffer(bytes.data(), bytes.size()), ec);
   client_writing_ = false;
   if (shard_) pool::ShardCounters::add(shard_->counters().bytes_sent, bytes.size());
+  metrics::count_client_bytes(Protocol::postgres, 0, bytes.size());
   co_return !ec;
 }
 
@@ -138,7 +143,28 @@ net::awaitable<bool> ClientSession::write_server(ByteSpan bytes) {
   if (!server_) co_return false;
   net::error_code ec;
   co_await server_->stream().write(net::asio::buffer(bytes.data(), bytes.size()), ec);
+  metrics::count_client_bytes(Protocol::postgres, bytes.size(), 0);
   co_return !ec;
+}
+
+void ClientSession::begin_request() {
+  request_started_ = std::chrono::steady_clock::now();
+  registration_.set_state(net::SessionState::active);
+}
+
+void ClientSession::metrics_ready_for_query(char tx_status) {
+  if (!busy()) {
+    metrics::observe_request(Protocol::postgres,
+                             std::chrono::steady_clock::now() - request_started_);
+    registration_.set_state(net::SessionState::idle);
+  }
+  if (tx_status == 'I') metrics::count_transaction(Protocol::postgres);
+}
+
+void ClientSession::metrics_backend_error(ByteSpan message) {
+  if (auto fields = codec::parse_error_fields(message))
+    for (const auto& [code, value] : *fields)
+      if (code == 'C') metrics::count_backend_error(Protocol::postgres, value);
 }
 
 net::awaitable<void> ClientSession::fatal(std::string_view sqlstate, std::string_view message) {
@@ -163,6 +189,10 @@ net::awaitable<void> ClientSession::run() {
     co_return;
   }
   auto ex = client_.socket().get_executor();
+  registration_ = net::SessionRegistry::instance().add(
+      {0, Protocol::postgres, ctx_->tenant->name, user_, database_,
+       net::peer_address(client_.socket())},
+      ex, [this] { close_all(); });  // runs on this worker, only while registered
   if (server_cfg.client_idle_timeout.count() > 0)
     net::spawn_logged(
         ex,
@@ -192,7 +222,14 @@ net::awaitable<bool> ClientSession::startup() {
     if (!co_await reader_.fill(client_, 4)) co_return false;
     auto len = codec::startup_packet_length(reader_.avail());
     if (!len) {
-      co_await fatal("08P01", len.error().message);
+      // Like PostgreSQL: log it and close without an ErrorResponse. This is
+      // what a Terminate sent before the StartupMessage looks like (node-
+      // postgres sends one when end() is called while connecting), and the
+      // client expects no answer to it.
+      net::error_code ec;
+      auto peer = client_.socket().remote_endpoint(ec);
+      spdlog::info("pg: {} from {}", len.error().message,
+                   ec ? std::string("unknown") : peer.address().to_string());
       co_return false;
     }
     if (!co_await reader_.fill(client_, **len)) co_return false;
@@ -294,12 +331,28 @@ net::awaitable<bool> ClientSession::startup() {
                   ? *database_param
                   : (listener.default_database.empty() ? user_ : listener.default_database);
   const UserConfig* user = ctx_->config->find_user(user_);
+  const bool configured = user != nullptr;
   if (user && !user->tenants.empty() &&
       std::find(user->tenants.begin(), user->tenants.end(), ctx_->tenant->name) ==
           user->tenants.end())
     user = nullptr;  // not a user of this tenant: fails like an unknown user
 
-  auto outcome = co_await authenticate_client(*ctx_, client_, reader_, user_, user);
+  // A user without a [[users]] entry is checked against the secret the
+  // backend stores (auth_user/auth_query). No row: an unknown user.
+  std::optional<Secret> stored;
+  if (!configured && !listener.auth_user.empty()) {
+    auto found = co_await look_up_user();
+    if (!found) {
+      spdlog::warn("pg: auth_query for user \"{}\" failed: {}", user_, found.error().message);
+      co_await fatal("08006", "sqlwarden: cannot look up user \"" + user_ +
+                                  "\" on the database server (see the proxy log)");
+      co_return false;
+    }
+    stored = std::move(*found);
+  }
+  const Secret* secret = user ? &user->password : (stored ? &*stored : nullptr);
+  auto outcome = co_await authenticate_client(*ctx_, client_, reader_,
+                                              ClaimedUser{user_, secret, user != nullptr});
   if (!outcome.ok) {
     if (!outcome.sqlstate.empty()) {
       spdlog::info("pg: authentication failed for user \"{}\": {}", user_, outcome.message);
@@ -308,7 +361,7 @@ net::awaitable<bool> ClientSession::startup() {
     co_return false;
   }
 
-  profile_ = user->profile.empty() ? ctx_->tenant->default_profile : user->profile;
+  profile_ = user && !user->profile.empty() ? user->profile : ctx_->tenant->default_profile;
   gate_context_.protocol = Protocol::postgres;
   gate_context_.tenant = ctx_->tenant->name;
   gate_context_.user = user_;
@@ -323,19 +376,14 @@ net::awaitable<bool> ClientSession::startup() {
 
   // The pool key: server connections are shared by every client of this
   // tenant that reaches the same backend database as the same backend user.
-  login_.backend = listener.backend;
-  login_.user = user->backend_user.empty() ? user->name : user->backend_user;
-  login_.password = user->backend_password.empty() ? user->password : user->backend_password;
-  login_.database = database_;
-  login_.connect_timeout = ctx_->tenant->pool.connect_timeout;
-  login_.tls = &listener.server_tls;
-  login_.tls_context = ctx_->server_tls.get();
-  login_.scram_cache = &ctx_->backend_scram_cache;
-  if (login_.password.reveal().rfind("SCRAM-SHA-256$", 0) == 0) {
-    co_await fatal("28000", "sqlwarden: no backend_password configured for user \"" + user_ +
-                                "\" (its password is a SCRAM verifier)");
+  auto identity =
+      user ? backend_identity(*user, outcome) : backend_identity(user_, *stored, outcome);
+  if (!identity) {
+    co_await fatal("28000", identity.error().message);
     co_return false;
   }
+  login_ = backend_login(identity->user, database_);
+  login_.credential = std::move(identity->credential);
   // Startup parameters become the client's session settings, replayed on
   // whichever server connection it borrows (pooled connections log in
   // without them).
@@ -382,6 +430,31 @@ net::awaitable<bool> ClientSession::startup() {
   codec::append_ready_for_query(out, 'I');
   if (pooled()) release_server(true);
   co_return co_await write_client(out);
+}
+
+ServerLogin ClientSession::backend_login(std::string user, std::string database) const {
+  ServerLogin login;
+  login.backend = ctx_->listener->backend;
+  login.user = std::move(user);
+  login.database = std::move(database);
+  login.connect_timeout = ctx_->tenant->pool.connect_timeout;
+  login.tls = &ctx_->listener->server_tls;
+  login.tls_context = ctx_->server_tls.get();
+  login.scram_cache = &ctx_->backend_scram_cache;
+  return login;
+}
+
+net::awaitable<Result<std::optional<Secret>>> ClientSession::look_up_user() {
+  const ListenerConfig& listener = *ctx_->listener;
+  const UserConfig* auth_user = ctx_->config->find_user(listener.auth_user);
+  if (!auth_user)
+    co_return make_error(Errc::invalid_argument, "auth_user is not a configured user");
+  ServerLogin login =
+      backend_login(auth_user->backend_user.empty() ? auth_user->name : auth_user->backend_user,
+                    listener.auth_dbname.empty() ? database_ : listener.auth_dbname);
+  login.credential = auth::BackendCredential::password(
+      auth_user->backend_password.empty() ? auth_user->password : auth_user->backend_password);
+  co_return co_await lookup_stored_secret(login, listener.auth_query, user_);
 }
 
 net::awaitable<bool> ClientSession::handle_cancel_request(std::uint32_t pid, std::uint32_t key) {
@@ -723,6 +796,7 @@ net::awaitable<void> ClientSession::client_to_server() {
     policy::Decision decision;
     bool replace = false;
     substitute.clear();
+    if (!busy()) begin_request();  // the first message of a request
     switch (step.type) {
       case msg::kSync:
         ++syncs_sent_;
@@ -916,11 +990,13 @@ net::awaitable<void> ClientSession::server_to_client() {
         if (!co_await write_client(rewritten)) break;
         continue;
       }
+      metrics_backend_error(message);
     } else if (step.type == msg::kReadyForQuery) {
       auto status = codec::parse_ready_for_query(message);
       char tx = status ? *status : 'E';
       server_->set_tx_status(tx);
       ++syncs_received_;
+      metrics_ready_for_query(tx);
       while (!denials_.empty() && denials_.front().sync_seq <= syncs_received_)
         denials_.erase(denials_.begin());
       settle_parse_expectations();

@@ -11,6 +11,7 @@
 #include <cstdint>
 #include <deque>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -18,6 +19,7 @@
 #include "pool/session_state.hpp"
 #include "pool/shard.hpp"
 #include "proxy/net/connection_tracker.hpp"
+#include "proxy/net/session_registry.hpp"
 #include "proxy/net/tls.hpp"
 #include "proxy/pg/cancel_registry.hpp"
 #include "proxy/pg/listener_context.hpp"
@@ -54,6 +56,10 @@ class ClientSession : public std::enable_shared_from_this<ClientSession> {
   };
 
   net::awaitable<bool> startup();
+  // Backend login basics (endpoint, TLS, timeouts) for `user` on `database`.
+  ServerLogin backend_login(std::string user, std::string database) const;
+  // The backend's stored secret for user_ (auth_user/auth_query).
+  net::awaitable<Result<std::optional<Secret>>> look_up_user();
   net::awaitable<bool> handle_cancel_request(std::uint32_t pid, std::uint32_t key);
   net::awaitable<void> client_to_server();
   net::awaitable<void> server_to_client();
@@ -87,6 +93,10 @@ class ClientSession : public std::enable_shared_from_this<ClientSession> {
   // FATAL ErrorResponse, then close.
   net::awaitable<void> fatal(std::string_view sqlstate, std::string_view message);
   void close_all() noexcept;
+  // Metrics at the end of a request (latency, transactions) and on errors.
+  void begin_request();
+  void metrics_ready_for_query(char tx_status);
+  void metrics_backend_error(ByteSpan message);
   void touch() noexcept { last_activity_ = std::chrono::steady_clock::now(); }
   bool busy() const noexcept { return syncs_sent_ != syncs_received_; }
   bool in_flight() const noexcept { return busy() || unsynced_; }
@@ -137,6 +147,8 @@ class ClientSession : public std::enable_shared_from_this<ClientSession> {
   std::uint64_t syncs_sent_ = 0;      // Query, Sync, FunctionCall sent to the server
   std::uint64_t syncs_received_ = 0;  // ReadyForQuery received from the server
   std::chrono::steady_clock::time_point last_activity_;
+  std::chrono::steady_clock::time_point request_started_;  // first message after the last RFQ
+  net::SessionHandle registration_;                        // in /api/v1/clients while logged in
   bool client_writing_ = false;
   bool closed_ = false;
 };

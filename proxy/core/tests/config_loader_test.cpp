@@ -16,7 +16,16 @@ log_level = "debug"
 
 [admin]
 listen = "127.0.0.1:8000"
-tokens = ["t0ken"]
+allow_loopback_without_token = true
+[[admin.tokens]]
+name = "ops"
+token = "t0ken"
+role = "admin"
+[[admin.tokens]]
+name = "agent"
+sha256 = "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08"
+role = "tools"
+tenant = "default"
 
 [pool]
 size = 10
@@ -68,6 +77,38 @@ TEST(TomlConfig, ValidFileLoads) {
   EXPECT_EQ(c.tenants[0].mysql->client_tls.mode, TlsMode::allow);
   ASSERT_NE(c.find_user("app"), nullptr);
   EXPECT_EQ(c.find_user("app")->password.reveal(), "s3cret");
+}
+
+TEST(TomlConfig, AdminTokens) {
+  auto load = load_toml_config_text(kValid, "t.toml");
+  ASSERT_TRUE(load.ok()) << dump(load);
+  const AdminConfig& a = load.config.admin;
+  EXPECT_TRUE(a.allow_loopback_without_token);
+  ASSERT_EQ(a.tokens.size(), 2u);
+  EXPECT_EQ(a.tokens[0].role, AdminRole::admin);
+  EXPECT_EQ(a.tokens[0].token.reveal(), "t0ken");
+  EXPECT_EQ(a.tokens[0].tenant, "");
+  EXPECT_EQ(a.tokens[1].role, AdminRole::tools);
+  EXPECT_EQ(a.tokens[1].tenant, "default");
+}
+
+TEST(TomlConfig, BadAdminTokensAreReported) {
+  std::string text = std::string(kValid) + R"(
+[[admin.tokens]]
+name = "ops"
+token = "x"
+sha256 = "ABC"
+role = "root"
+tenant = "nope"
+)";
+  // The extra [[admin.tokens]] after [[users]] is still admin's array.
+  auto load = load_toml_config_text(text, "t.toml");
+  EXPECT_TRUE(has_issue(load, "admin.tokens[2]", "exactly one of token or sha256")) << dump(load);
+  EXPECT_TRUE(has_issue(load, "admin.tokens[2].sha256", "hex")) << dump(load);
+  EXPECT_TRUE(has_issue(load, "admin.tokens[2].role", "root")) << dump(load);
+  EXPECT_TRUE(has_issue(load, "admin.tokens[2].name", "duplicate")) << dump(load);
+  EXPECT_TRUE(has_issue(load, "admin.tokens[2].tenant", "unknown tenant")) << dump(load);
+  EXPECT_EQ(dump(load).find("\"x\""), std::string::npos) << "token value echoed";
 }
 
 TEST(TomlConfig, ExampleFileIsValid) {
@@ -252,6 +293,38 @@ TEST(TomlConfig, PoolDefaultsToTransactionModeAndRejectsBadKeys) {
   EXPECT_TRUE(has_issue(bad, "pool.mode", "is not one of")) << dump(bad);
   EXPECT_TRUE(has_issue(bad, "pool.client_wait_timeout_ms", "at least 1")) << dump(bad);
   EXPECT_TRUE(has_issue(bad, "users[0].pool_mode", "is not one of")) << dump(bad);
+}
+
+TEST(TomlConfig, PostgresAuthQuery) {
+  auto plain = load_toml_config_text(kValid, "t.toml");
+  ASSERT_TRUE(plain.ok()) << dump(plain);
+  EXPECT_TRUE(plain.config.tenants[0].postgres->auth_user.empty());
+  EXPECT_EQ(plain.config.tenants[0].postgres->auth_query, kDefaultPgAuthQuery);
+
+  std::string text = kValid;
+  text.insert(text.find("backend = \"127.0.0.1:15432\""),
+              "auth_user = \"app\"\nauth_dbname = \"postgres\"\n"
+              "auth_query = \"SELECT rolname, rolpassword FROM pg_authid WHERE rolname = $1\"\n");
+  auto load = load_toml_config_text(text, "t.toml");
+  ASSERT_TRUE(load.ok()) << dump(load);
+  const auto& pg = *load.config.tenants[0].postgres;
+  EXPECT_EQ(pg.auth_user, "app");
+  EXPECT_EQ(pg.auth_dbname, "postgres");
+  EXPECT_EQ(pg.auth_query, "SELECT rolname, rolpassword FROM pg_authid WHERE rolname = $1");
+
+  std::string unknown = text;
+  unknown.replace(unknown.find("auth_user = \"app\""), 17, "auth_user = \"bob\"");
+  auto bad = load_toml_config_text(unknown, "t.toml");
+  EXPECT_TRUE(has_issue(bad, "tenants[0].postgres.auth_user", "not a [[users]] entry"))
+      << dump(bad);
+
+  std::string verifier = text;
+  verifier.replace(verifier.find("password = \"s3cret\""), 19,
+                   "password = \"SCRAM-SHA-256$4096:c2FsdA==$"
+                   "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=:"
+                   "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=\"");
+  bad = load_toml_config_text(verifier, "t.toml");
+  EXPECT_TRUE(has_issue(bad, "tenants[0].postgres.auth_user", "plain password")) << dump(bad);
 }
 
 }  // namespace

@@ -7,6 +7,7 @@
 // payload, so a 20 MB row passes without being buffered.
 #include <array>
 #include <cstdint>
+#include <string>
 
 #include "proxy/core/bytes.hpp"
 #include "proxy/core/result.hpp"
@@ -47,9 +48,25 @@ class ResponseTracker {
   bool status_seen() const noexcept { return status_seen_; }
   // The answer ended with ERR.
   bool failed() const noexcept { return failed_; }
+  // The SQLSTATE of the last ERR packet (valid when failed()).
+  const std::string& error_sqlstate() const noexcept { return sqlstate_; }
   // COM_STMT_PREPARE: the statement id the server assigned.
   std::uint32_t statement_id() const noexcept { return statement_id_; }
   std::uint8_t next_seq() const noexcept { return seq_; }
+
+  // At a packet boundary where a new result begins (the answer's first
+  // packet, or the next result of a multi-statement): the one place a
+  // LOAD DATA LOCAL INFILE request (0xFB) can come. The driver inspects it
+  // itself, before consume() sees it.
+  bool at_result_start() const noexcept {
+    return !done_ && state_ == State::first && header_have_ == 0 && !continuation_;
+  }
+  // With `on`, consume() also returns at every result start after the
+  // first, so the driver can look at the next packet before relaying it.
+  void set_stop_at_result_start(bool on) noexcept { stop_at_result_start_ = on; }
+  // The driver handled a LOCAL INFILE request and the file transfer; the
+  // server's answer to it (OK/ERR, perhaps more results) starts at `seq`.
+  void resume_after_local_infile(std::uint8_t seq) noexcept { seq_ = seq; }
 
  private:
   enum class State : std::uint8_t {
@@ -68,6 +85,7 @@ class ResponseTracker {
   Status classify(std::uint32_t length);
   void after_columns();
   void after_prepare_params();
+  void note_error(ByteSpan head);
   void finish_terminator(ByteSpan head, bool may_open_cursor);
   bool is_terminator(std::uint8_t first, std::uint32_t length) const noexcept;
   bool deprecate_eof() const noexcept { return capabilities_ & cap::deprecate_eof; }
@@ -82,6 +100,7 @@ class ResponseTracker {
   bool status_seen_ = false;
   bool continuation_ = false;  // the current packet continues a 16 MiB one
   bool rows_seen_ = false;
+  bool stop_at_result_start_ = false;
   std::uint16_t status_ = 0;
   std::uint32_t statement_id_ = 0;
   std::uint64_t pending_ = 0;  // definitions still to come in this state
@@ -90,6 +109,7 @@ class ResponseTracker {
   std::array<std::uint8_t, 4> header_{};
   std::size_t header_have_ = 0;
   std::uint32_t length_ = 0;
+  std::string sqlstate_;  // of the last ERR packet
   std::array<std::uint8_t, 32> head_{};
   std::size_t head_need_ = 0;
   std::size_t head_have_ = 0;
