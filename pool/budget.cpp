@@ -105,6 +105,15 @@ void Budget::request_shed_locked(const Shard* starving) {
   }
 }
 
+bool Budget::peer_waiting_since_before(const Shard* self, std::int64_t since_ns) {
+  std::lock_guard lock(mu_);
+  for (const auto& w : starving_) {
+    auto s = w.lock();
+    if (s && s.get() != self && s->oldest_wait_ns() < since_ns) return true;
+  }
+  return false;
+}
+
 std::size_t Budget::shard_count() {
   std::lock_guard lock(mu_);
   return shards_.size();

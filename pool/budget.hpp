@@ -52,6 +52,9 @@ class Budget : public std::enable_shared_from_this<Budget> {
   // Asks every other shard to close one idle connection if it has no waiters.
   void request_shed(const Shard* starving);
   std::size_t shard_count();
+  // Whether a starving shard other than `self` has a waiter older than
+  // `since` (fairness across workers: the oldest waiter anywhere goes first).
+  bool peer_waiting_since_before(const Shard* self, std::int64_t since_ns);
   bool anyone_starving() const noexcept {
     return starving_count_.load(std::memory_order_relaxed) > 0;
   }

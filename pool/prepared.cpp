@@ -20,6 +20,16 @@ const PreparedStatement* StatementCatalog::find(StatementId id) const {
   return it == by_id_.end() ? nullptr : &it->second;
 }
 
+void StatementCatalog::mark_valid(StatementId id) {
+  auto it = by_id_.find(id);
+  if (it != by_id_.end()) it->second.valid = true;
+}
+
+bool StatementCatalog::valid(StatementId id) const {
+  auto it = by_id_.find(id);
+  return it != by_id_.end() && it->second.valid;
+}
+
 std::string StatementCatalog::server_name(StatementId id) {
   return "sw_" + std::to_string(id);
 }

@@ -18,6 +18,7 @@ using StatementId = std::uint64_t;
 struct PreparedStatement {
   std::string text;    // the SQL
   std::string params;  // protocol-specific parameter type bytes, opaque here
+  bool valid = false;  // a server accepted it
 };
 
 // Per worker: interned statements. Ids are never reused.
@@ -25,6 +26,10 @@ class StatementCatalog {
  public:
   StatementId intern(std::string_view text, std::string_view params);
   const PreparedStatement* find(StatementId id) const;
+  // A server accepted the statement once (ParseComplete): a client's Parse
+  // of it may then be answered without a server connection.
+  void mark_valid(StatementId id);
+  bool valid(StatementId id) const;
   static std::string server_name(StatementId id);  // "sw_<id>"
   std::size_t size() const noexcept { return by_id_.size(); }
 

@@ -182,9 +182,13 @@ void Shard::release(std::unique_ptr<ServerHandle> server, bool reusable, Clock::
     }
   } else {
     server->mark_idle(now);
-    if (!waiters_.empty()) {
+    bool peer_first =
+        budget_->anyone_starving() &&
+        (waiters_.empty() || budget_->peer_waiting_since_before(
+                                 this, waiters_.front().since.time_since_epoch().count()));
+    if (!waiters_.empty() && !peer_first) {
       grant_first(lease_idle(std::move(server), now), now);
-    } else if (budget_->anyone_starving()) {
+    } else if (peer_first) {
       destroy(std::move(server));  // another worker needs the slot more
     } else {
       idle_.push_back(std::move(server));
@@ -280,6 +284,9 @@ void Shard::update_gauges() {
   ShardCounters::set(counters_.servers_login, logging_in_);
   counters_.max_wait_us.store(waiters_.empty() ? 0 : micros(Clock::now() - waiters_.front().since),
                               std::memory_order_relaxed);
+  oldest_wait_ns_.store(waiters_.empty() ? std::numeric_limits<std::int64_t>::max()
+                                         : waiters_.front().since.time_since_epoch().count(),
+                        std::memory_order_relaxed);
 }
 
 }  // namespace sw::pool

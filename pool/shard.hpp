@@ -13,9 +13,11 @@
 //   shard->release(std::move(conn), reusable, now) at a safe boundary.
 //   shard->maintain(now) every second or so: ages idle connections, asks
 //     for min_idle connects, lets long waiters use the reserve.
+#include <atomic>
 #include <cstdint>
 #include <deque>
 #include <functional>
+#include <limits>
 #include <memory>
 #include <optional>
 #include <string>
@@ -85,6 +87,11 @@ class Shard : public std::enable_shared_from_this<Shard> {
   void on_peer_starved();
 
   std::size_t idle_count() const noexcept { return idle_.size(); }
+  // Start of the oldest wait (steady clock ns; max when nobody waits). Read
+  // by other workers through the budget.
+  std::int64_t oldest_wait_ns() const noexcept {
+    return oldest_wait_ns_.load(std::memory_order_relaxed);
+  }
   std::size_t waiting_count() const noexcept { return waiters_.size(); }
 
   // Closes idle connections and fails every waiter (worker shutting down).
@@ -122,6 +129,7 @@ class Shard : public std::enable_shared_from_this<Shard> {
   std::uint32_t logging_in_ = 0;
   std::uint32_t clients_ = 0;
   bool starving_ = false;
+  std::atomic<std::int64_t> oldest_wait_ns_{std::numeric_limits<std::int64_t>::max()};
   bool shut_down_ = false;
   Clock::time_point backoff_until_{};
   std::chrono::milliseconds backoff_{0};

@@ -1,5 +1,7 @@
 #include "proxy/runtime.hpp"
 
+#include <sys/resource.h>
+
 #include <csignal>
 #include <functional>
 #include <memory>
@@ -18,7 +20,34 @@
 
 namespace sw {
 
+namespace {
+
+// Every client and server connection is a descriptor: raise the soft limit
+// to the hard one and say how many clients that allows.
+void raise_fd_limit(const Config& config) {
+  rlimit r{};
+  if (::getrlimit(RLIMIT_NOFILE, &r) != 0) return;
+  if (r.rlim_cur < r.rlim_max) {
+    rlim_t before = r.rlim_cur;
+    r.rlim_cur = r.rlim_max;
+    if (::setrlimit(RLIMIT_NOFILE, &r) != 0) r.rlim_cur = before;
+  }
+  std::uint64_t servers = 0;
+  for (const auto& t : config.tenants) servers += t.pool.size + t.pool.reserve_size;
+  constexpr std::uint64_t kReserved = 64;  // listeners, logs, cancel forwards, admin
+  std::uint64_t limit = static_cast<std::uint64_t>(r.rlim_cur);
+  std::uint64_t capacity = limit > servers + kReserved ? limit - servers - kReserved : 0;
+  spdlog::info("file descriptor limit {}: room for about {} clients (max_client_connections {})",
+               limit, capacity, config.server.max_client_connections);
+  if (capacity < config.server.max_client_connections)
+    spdlog::warn("max_client_connections {} exceeds what the descriptor limit allows ({})",
+                 config.server.max_client_connections, capacity);
+}
+
+}  // namespace
+
 int run_proxy(ConfigPtr config, std::string config_path) {
+  raise_fd_limit(*config);
   net::WorkerPool workers(config->server.workers);
   net::ConnectionTracker tracker(config->server.max_client_connections);
   LiveConfig live(config);

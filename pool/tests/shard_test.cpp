@@ -170,6 +170,24 @@ TEST_F(ShardTest, BusyWorkerClosesOnReleaseWhileAnotherStarves) {
   EXPECT_TRUE(granted);
 }
 
+// The oldest waiter anywhere goes first: a busy worker with its own (newer)
+// waiters still gives the slot up to an older waiter on another worker.
+TEST_F(ShardTest, OldestWaiterAcrossWorkersGoesFirst) {
+  auto budget = std::make_shared<Budget>(key, 1, 0, 0);
+  Worker w1, w2;
+  auto s1 = Shard::make(budget, config(1), w1.post());
+  auto s2 = Shard::make(budget, config(1), w2.post());
+  auto a = lease(*s1);
+  bool peer = false, local = false;
+  s2->wait(now, [&](Grant g) { peer = g.kind == Grant::Kind::connect; });
+  s1->wait(now + std::chrono::milliseconds(5), [&](Grant) { local = true; });
+  s1->release(std::move(a), true, now + std::chrono::milliseconds(6));
+  EXPECT_FALSE(local);
+  w2.run();
+  EXPECT_TRUE(peer);
+  EXPECT_EQ(budget->in_use(), 1u);
+}
+
 TEST_F(ShardTest, LifetimeAndIdleTimeoutCloseConnections) {
   auto budget = std::make_shared<Budget>(key, 2, 0, 0);
   Worker w;

@@ -17,6 +17,9 @@
 #include "proxy/pg/codec/frame_scanner.hpp"
 #include "proxy/pg/codec/messages.hpp"
 #include "proxy/pg/codec/startup.hpp"
+#include "proxy/pg/lease.hpp"
+#include "proxy/pg/server_exchange.hpp"
+#include "proxy/pg/session_sync.hpp"
 
 namespace sw::pg {
 
@@ -28,9 +31,10 @@ constexpr std::size_t kClientBuffer = 8 * 1024;
 constexpr std::uint32_t kServerMaxMessage = 0x7fffffff;  // the server is trusted to frame
 
 // Messages the client→server relay looks at whole; everything else streams.
-constexpr codec::InspectSet kClientInspect{'Q', 'P', 'S', 'F', 'X'};
+constexpr codec::InspectSet kClientInspect{'Q', 'P', 'S', 'F', 'X', 'B', 'D', 'C', 'H'};
 // Messages the server→client relay looks at whole.
-constexpr codec::InspectSet kServerInspect{'Z', 'E'};
+constexpr codec::InspectSet kServerInspect{'Z', 'E', '1', 'S'};
+constexpr std::uint8_t kParseComplete = '1';
 
 // A per-process token no real statement contains: the statement sent in
 // place of a denied one, which the server rejects as a syntax error.
@@ -88,6 +92,10 @@ std::optional<std::string> check_startup_params(
   return std::nullopt;
 }
 
+bool is_copy_message(std::uint8_t type) {
+  return type == msg::kCopyData || type == msg::kCopyDone || type == msg::kCopyFail;
+}
+
 bool is_false(std::string_view v) {
   return v == "false" || v == "off" || v == "no" || v == "0";
 }
@@ -100,20 +108,25 @@ ClientSession::ClientSession(std::shared_ptr<ListenerContext> ctx, net::tcp::soc
       client_(std::move(socket)),
       reader_(kClientBuffer),
       slot_(std::move(slot)),
-      timer_(client_.socket().get_executor()) {
+      timer_(client_.socket().get_executor()),
+      internal_done_(client_.socket().get_executor()) {
   touch();
 }
 
 ClientSession::~ClientSession() {
   if (registered_) CancelRegistry::instance().remove(cancel_key_.pid);
+  if (server_ && shard_) release_server(false);
+  if (attached_) shard_->client_detached();
 }
 
 void ClientSession::close_all() noexcept {
   if (closed_) return;
   closed_ = true;
   timer_.cancel();
+  internal_done_.cancel();
   client_.close();
-  if (server_) server_->stream().close();
+  // A lease still held is finished by its relay (see finish_server), or
+  // dropped by the destructor when no relay runs.
 }
 
 net::awaitable<bool> ClientSession::write_client(ByteSpan bytes) {
@@ -121,11 +134,13 @@ net::awaitable<bool> ClientSession::write_client(ByteSpan bytes) {
   client_writing_ = true;
   co_await client_.write(net::asio::buffer(bytes.data(), bytes.size()), ec);
   client_writing_ = false;
+  if (shard_) pool::ShardCounters::add(shard_->counters().bytes_sent, bytes.size());
   metrics::count_client_bytes(Protocol::postgres, 0, bytes.size());
   co_return !ec;
 }
 
 net::awaitable<bool> ClientSession::write_server(ByteSpan bytes) {
+  if (!server_) co_return false;
   net::error_code ec;
   co_await server_->stream().write(net::asio::buffer(bytes.data(), bytes.size()), ec);
   metrics::count_client_bytes(Protocol::postgres, bytes.size(), 0);
@@ -155,7 +170,7 @@ void ClientSession::metrics_backend_error(ByteSpan message) {
 net::awaitable<void> ClientSession::fatal(std::string_view sqlstate, std::string_view message) {
   Bytes out;
   codec::append_error(out, {"FATAL", sqlstate, message});
-  if (!client_writing_) co_await write_client(out);
+  if (!client_writing_ && !closed_) co_await write_client(out);
   close_all();
 }
 
@@ -185,15 +200,17 @@ net::awaitable<void> ClientSession::run() {
           co_await self->idle_watchdog();
         }(shared_from_this()),
         "pg idle watchdog");
-  net::spawn_logged(
-      ex,
-      [](std::shared_ptr<ClientSession> self) -> net::awaitable<void> {
-        co_await self->server_to_client();
-      }(shared_from_this()),
-      "pg server relay");
+  start_relay();  // session mode keeps the connection borrowed at startup
   co_await client_to_server();
-  if (!closed_ && server_) {
-    co_await server_->close();
+  if (server_) {
+    if (relay_running_) {
+      // The relay owns the lease: let it give the connection back cleanly.
+      detaching_ = true;
+      net::error_code ignore;
+      server_->stream().socket().cancel(ignore);
+    } else {
+      co_await finish_server();
+    }
   }
   close_all();
 }
@@ -357,26 +374,46 @@ net::awaitable<bool> ClientSession::startup() {
     }
   }
 
+  // The pool key: server connections are shared by every client of this
+  // tenant that reaches the same backend database as the same backend user.
   auto identity =
       user ? backend_identity(*user, outcome) : backend_identity(user_, *stored, outcome);
   if (!identity) {
     co_await fatal("28000", identity.error().message);
     co_return false;
   }
-  ServerLogin login = backend_login(identity->user, database_);
-  login.credential = std::move(identity->credential);
-  login.params = std::move(forward);
-  auto [server, failure] = co_await ServerConnection::open(login);
-  if (!server) {
-    spdlog::warn("pg: backend login for user \"{}\" failed: {}", user_, failure.problem);
-    if (!failure.error_message.empty()) {
-      co_await write_client(failure.error_message);
-      co_return false;
+  login_ = backend_login(identity->user, database_);
+  login_.credential = std::move(identity->credential);
+  // Startup parameters become the client's session settings, replayed on
+  // whichever server connection it borrows (pooled connections log in
+  // without them).
+  for (const auto& [name, value] : forward) {
+    if (name == "options") {
+      auto opts = parse_startup_options(value);
+      if (!opts) {
+        co_await fatal("08P01", "sqlwarden: startup option \"" + value +
+                                    "\" is not supported (only -c name=value)");
+        co_return false;
+      }
+      for (auto& [n, v] : *opts) wanted_[n] = v;
+    } else {
+      wanted_[fold_setting_name(name)] = value;
     }
-    co_await fatal("08006", "sqlwarden: cannot reach the database server: " + failure.problem);
+  }
+  mode_ = Config::pool_mode_for(user, *ctx_->tenant);
+  pool::PoolKey key{ctx_->tenant->name, listener.backend.to_string(), database_, login_.user};
+  shard_ = ctx_->shard(client_.socket().get_executor(), key, login_);
+  if (!shard_->client_attached()) {
+    co_await fatal("53300", "sqlwarden: too many clients for pool \"" + key.name() +
+                                "\" (max_client_connections)");
     co_return false;
   }
-  server_ = std::move(server);
+  attached_ = true;
+
+  // Borrow a connection once to check the login works and to learn the
+  // parameters the client must be told, as the server reports them with
+  // the client's own settings applied.
+  if (!co_await ensure_server()) co_return false;
 
   cancel_key_ = CancelRegistry::instance().add();
   registered_ = true;
@@ -384,12 +421,14 @@ net::awaitable<bool> ClientSession::startup() {
 
   Bytes out;
   codec::append_auth(out, codec::AuthCode::ok);
-  for (const auto& [name, value] : server_->parameters())
+  for (const auto& [name, value] : server_->reported()) {
     codec::append_parameter_status(out, name, value);
-  const Bytes& notices = server_->startup_notices();
-  out.insert(out.end(), notices.begin(), notices.end());
+    if (name == "standard_conforming_strings")
+      gate_context_.standard_conforming_strings = value == "on";
+  }
   codec::append_backend_key_data(out, cancel_key_.pid, cancel_key_.key);
-  codec::append_ready_for_query(out, server_->tx_status());
+  codec::append_ready_for_query(out, 'I');
+  if (pooled()) release_server(true);
   co_return co_await write_client(out);
 }
 
@@ -437,10 +476,232 @@ net::awaitable<bool> ClientSession::handle_cancel_request(std::uint32_t pid, std
   co_return true;
 }
 
+net::awaitable<bool> ClientSession::ensure_server() {
+  // The relay may be running the proxy's own query on the lease; the
+  // client's bytes must not interleave with it.
+  while (internal_busy_ && !closed_) {
+    internal_done_.expires_at(std::chrono::steady_clock::time_point::max());
+    net::error_code ec;
+    co_await internal_done_.async_wait(net::nothrow(ec));
+  }
+  if (closed_) co_return false;
+  if (server_) co_return true;
+  auto waited_from = std::chrono::steady_clock::now();
+  auto lease = co_await lease_server(shard_, login_);
+  if (closed_) {
+    if (lease.server) return_server(*shard_, std::move(lease.server), true);
+    co_return false;
+  }
+  if (!lease.server) {
+    if (!lease.server_error.empty()) {
+      if (!client_writing_) co_await write_client(lease.server_error);
+      close_all();
+    } else {
+      spdlog::info("pg: {}", lease.message);
+      co_await fatal(lease.sqlstate, lease.message);
+    }
+    co_return false;
+  }
+  server_ = std::move(lease.server);
+  lease_start_ = std::chrono::steady_clock::now();
+  pool::ShardCounters::add(
+      shard_->counters().wait_time_us,
+      static_cast<std::uint64_t>(
+          std::chrono::duration_cast<std::chrono::microseconds>(lease_start_ - waited_from)
+              .count()));
+  if (!co_await apply_settings()) co_return false;
+  if (registered_) CancelRegistry::instance().set_target(cancel_key_.pid, server_->cancel_target());
+  co_return true;
+}
+
+net::awaitable<bool> ClientSession::apply_settings() {
+  auto diff = pool::diff(server_->settings(), wanted_);
+  if (diff.empty()) co_return true;
+  auto sql = replay_sql(diff);
+  auto r = co_await run_internal(*server_, sql);
+  if (!r) {
+    release_server(false);
+    co_await fatal("08006", "sqlwarden: server connection failed while restoring session settings");
+    co_return false;
+  }
+  if (!r->ok()) {
+    // The client's own setting was rejected (e.g. a bad startup parameter):
+    // report it as the server would have at login.
+    release_server(false);
+    co_await fatal(r->sqlstate, r->error);
+    co_return false;
+  }
+  server_->settings() = wanted_;
+  co_return true;
+}
+
+void ClientSession::release_server(bool reusable) {
+  if (!server_) return;
+  if (registered_) CancelRegistry::instance().set_target(cancel_key_.pid, std::nullopt);
+  auto held = std::chrono::steady_clock::now() - lease_start_;
+  pool::ShardCounters::add(
+      shard_->counters().xact_time_us,
+      static_cast<std::uint64_t>(
+          std::chrono::duration_cast<std::chrono::microseconds>(held).count()));
+  reusable = reusable && !in_flight() && parse_expect_.empty();
+  return_server(*shard_, std::move(server_), reusable);
+}
+
+net::awaitable<void> ClientSession::finish_server() {
+  if (!server_) co_return;
+  bool clean = server_->tx_status() == 'I' && !in_flight() && server_->reader().size() == 0;
+  if (clean && (pins_ != 0 || !pooled())) {
+    // Session state that cannot be handed over: wipe it. DISCARD ALL also
+    // drops the pooled statements and every setting.
+    auto r = co_await run_internal(*server_, "DISCARD ALL");
+    clean = r && r->ok() && server_->tx_status() == 'I';
+    server_->settings().clear();
+    server_->prepared().clear();
+    server_->unnamed_tag = 0;
+  }
+  unsynced_ = false;
+  syncs_sent_ = syncs_received_;
+  parse_expect_.clear();
+  release_server(clean);
+}
+
+net::awaitable<bool> ClientSession::settle_session(Bytes& notices) {
+  if (!probe_needed_) co_return true;
+  probe_needed_ = false;
+  auto r = co_await run_internal(*server_, probe_sql());
+  if (!r) co_return false;
+  if (!r->ok()) {
+    spdlog::warn("pg: session-state probe failed: {}", r->error);
+    pins_ = pins_ | pool::Pin::other;  // unknown state: keep it to this client
+    co_return true;
+  }
+  auto probe = parse_probe(r->rows);
+  wanted_ = probe.settings;
+  server_->settings() = std::move(probe.settings);
+  server_->prepared() = std::move(probe.statements);
+  pins_ = probe.pins;
+  if (pins_ != 0 && shard_->config().strict) {
+    std::string what = pool::describe(pins_);
+    auto d = co_await run_internal(*server_, "DISCARD ALL");
+    if (!d) co_return false;
+    server_->settings().clear();
+    server_->prepared().clear();
+    server_->unnamed_tag = 0;
+    statements_.clear();
+    unnamed_tag_ = 0;
+    pins_ = 0;
+    // DISCARD ALL reset the settings as well: restore the client's.
+    if (!co_await apply_settings()) co_return false;
+    codec::append_error(
+        notices, {"ERROR", "0A000",
+                  "sqlwarden: pool \"" + shard_->key().name() + "\" is strict and cannot keep " +
+                      what + " across transactions (" + pool_mode_name(mode_) +
+                      " mode); the session state was discarded, including protocol-level prepared "
+                      "statements"});
+  }
+  co_return true;
+}
+
+void ClientSession::on_parse(const std::string& name, std::string_view sql, ByteSpan types,
+                             Bytes& out) {
+  std::uint64_t seq = syncs_sent_ + 1;
+  if (name.empty()) {
+    unnamed_sql_.assign(sql);
+    unnamed_types_.assign(types.begin(), types.end());
+    unnamed_tag_ = ctx_->next_unnamed_tag++;
+    server_->unnamed_tag = unnamed_tag_;
+    codec::append_parse(out, "", sql, types);
+    parse_expect_.push_back({seq, false, 0, {}});
+    return;
+  }
+  pool::StatementId id = ctx_->statements.intern(sql, as_chars(types));
+  statements_[name] = id;
+  if (server_->prepared().count(id)) {
+    // Already prepared on this connection: an empty unnamed Parse gives the
+    // client its ParseComplete in order, with no other effect.
+    codec::append_parse(out, "", "");
+    server_->unnamed_tag = 0;
+    parse_expect_.push_back({seq, false, 0, {}});
+    return;
+  }
+  codec::append_parse(out, pool::StatementCatalog::server_name(id), sql, types);
+  server_->prepared().insert(id);
+  parse_expect_.push_back({seq, false, id, name});
+}
+
+bool ClientSession::ensure_statement(std::string_view name, std::string& server_name, Bytes& out) {
+  std::uint64_t seq = syncs_sent_ + 1;
+  if (name.empty()) {
+    server_name.clear();
+    if (unnamed_tag_ != 0 && server_->unnamed_tag != unnamed_tag_) {
+      codec::append_parse(out, "", unnamed_sql_, unnamed_types_);
+      server_->unnamed_tag = unnamed_tag_;
+      parse_expect_.push_back({seq, true, 0, {}});
+    }
+    return true;
+  }
+  auto it = statements_.find(std::string(name));
+  if (it == statements_.end()) return false;  // unknown: the server reports it
+  pool::StatementId id = it->second;
+  server_name = pool::StatementCatalog::server_name(id);
+  if (!server_->prepared().count(id)) {
+    const auto* stmt = ctx_->statements.find(id);
+    if (!stmt) return false;
+    codec::append_parse(out, server_name, stmt->text, as_bytes(stmt->params));
+    server_->prepared().insert(id);
+    parse_expect_.push_back({seq, true, id, {}});
+  }
+  return true;
+}
+
+bool ClientSession::parse_locally(ByteSpan message) {
+  auto parse = codec::parse_parse_full(message);
+  if (!parse || parse->statement.empty()) return false;
+  pool::StatementId id = ctx_->statements.intern(parse->sql, as_chars(parse->param_types));
+  if (!ctx_->statements.valid(id)) return false;
+  auto decision = ctx_->gate->check(gate_context_, parse->sql);
+  if (!decision.allowed) return false;  // the usual path reports the denial
+  if (may_change_session(parsers::statement_kind_name(decision.kind), parse->sql))
+    probe_needed_ = true;
+  statements_[std::string(parse->statement)] = id;
+  static constexpr std::uint8_t kParseCompleteMsg[] = {kParseComplete, 0, 0, 0, 4};
+  local_reply_.insert(local_reply_.end(), std::begin(kParseCompleteMsg),
+                      std::end(kParseCompleteMsg));
+  return true;
+}
+
+// At ReadyForQuery: Parses of that batch still expecting ParseComplete
+// failed (the server skipped or rejected them), so their statements do not
+// exist on this connection.
+void ClientSession::settle_parse_expectations() {
+  while (!parse_expect_.empty() && parse_expect_.front().sync_seq <= syncs_received_) {
+    auto& e = parse_expect_.front();
+    if (e.id != 0 && server_) server_->prepared().erase(e.id);
+    if (!e.client_name.empty()) {
+      auto it = statements_.find(e.client_name);
+      if (it != statements_.end() && it->second == e.id) statements_.erase(it);
+    }
+    if (e.id == 0 && server_) server_->unnamed_tag = 0;
+    parse_expect_.pop_front();
+  }
+}
+
+void ClientSession::start_relay() {
+  if (relay_running_ || !server_) return;
+  relay_running_ = true;
+  net::spawn_logged(
+      client_.socket().get_executor(),
+      [](std::shared_ptr<ClientSession> self) -> net::awaitable<void> {
+        co_await self->server_to_client();
+      }(shared_from_this()),
+      "pg server relay");
+}
+
 net::awaitable<void> ClientSession::client_to_server() {
   codec::FrameScanner scanner(kClientInspect, ctx_->config->server.max_message_bytes);
   std::size_t run = 0;  // bytes at the reader's front, checked, not yet sent
   Bytes substitute;
+  std::string server_name;
   for (;;) {
     ByteSpan avail = reader_.avail().subspan(run);
     codec::ScanStep step = scanner.next(avail);
@@ -454,7 +715,19 @@ net::awaitable<void> ClientSession::client_to_server() {
         }
         reader_.maybe_shrink();
         touch();
+        if (reader_.size() == 0 && scanner.at_boundary()) {
+          // Idle: hold no buffer while waiting for the client to speak.
+          reader_.release();
+          if (!client_.is_tls()) {
+            net::error_code ec;
+            co_await client_.socket().async_wait(net::tcp::socket::wait_read, net::nothrow(ec));
+            if (ec) co_return;
+          }
+        }
+        std::size_t before = reader_.size();
         if (!co_await reader_.fill(client_, step.size)) co_return;
+        if (shard_)
+          pool::ShardCounters::add(shard_->counters().bytes_received, reader_.size() - before);
         touch();
         continue;
       }
@@ -470,6 +743,13 @@ net::awaitable<void> ClientSession::client_to_server() {
           co_await fatal("08P01", fmt::format("invalid frontend message type {}", step.type));
           co_return;
         }
+        if (step.starts_message) {
+          if (!co_await ensure_server()) co_return;
+          start_relay();
+          if (!in_flight()) batch_start_ = std::chrono::steady_clock::now();
+          // COPY data belongs to the Query (or Execute) that started it.
+          if (!is_copy_message(step.type)) unsynced_ = true;
+        }
         scanner.consume(step.size);
         run += step.size;
         continue;
@@ -478,19 +758,53 @@ net::awaitable<void> ClientSession::client_to_server() {
     }
 
     ByteSpan message = avail.first(step.size);
+    if (!server_ && pooled() && !in_flight() && run == 0) {
+      if (step.type == msg::kParse && parse_locally(message)) {
+        scanner.consume(step.size);
+        reader_.consume(step.size);
+        local_batch_ = true;
+        continue;
+      }
+      if (step.type == msg::kSync && local_batch_) {
+        scanner.consume(step.size);
+        reader_.consume(step.size);
+        codec::append_ready_for_query(local_reply_, 'I');
+        local_batch_ = false;
+        if (!co_await write_client(local_reply_)) co_return;
+        local_reply_.clear();
+        continue;
+      }
+    }
+    if (!local_reply_.empty()) {
+      // Local replies come first: they answer earlier messages.
+      local_batch_ = false;
+      if (!co_await write_client(local_reply_)) co_return;
+      local_reply_.clear();
+    }
+    if (step.type == msg::kTerminate) {
+      scanner.consume(step.size);
+      if (run > 0) co_await write_server(reader_.avail().first(run));
+      co_return;
+    }
+    if (!co_await ensure_server()) co_return;
+    start_relay();
+    // ensure_server may have waited; the reader has not moved.
+    avail = reader_.avail().subspan(run);
+    message = avail.first(step.size);
     scanner.consume(step.size);
+    if (!in_flight()) batch_start_ = std::chrono::steady_clock::now();
     policy::Decision decision;
+    bool replace = false;
     substitute.clear();
     if (!busy()) begin_request();  // the first message of a request
     switch (step.type) {
-      case msg::kTerminate:
-        if (run > 0) co_await write_server(reader_.avail().first(run));
-        co_return;
       case msg::kSync:
         ++syncs_sent_;
+        unsynced_ = false;
         break;
       case msg::kFunctionCall:
         ++syncs_sent_;
+        unsynced_ = false;
         // A FunctionCall names a function by OID, which no SQL policy can
         // judge: only unrestricted profiles may use it.
         if (profile_ != "allow_all") {
@@ -500,6 +814,7 @@ net::awaitable<void> ClientSession::client_to_server() {
           codec::append_query(substitute, denial_marker());
           denials_.push_back({syncs_sent_, decision.message});
         }
+        probe_needed_ = probe_needed_ || pooled();
         break;
       case msg::kQuery: {
         auto sql = codec::parse_query(message);
@@ -508,35 +823,92 @@ net::awaitable<void> ClientSession::client_to_server() {
           co_return;
         }
         ++syncs_sent_;
+        unsynced_ = false;
         decision = ctx_->gate->check(gate_context_, *sql);
         if (!decision.allowed) {
           codec::append_query(substitute, denial_marker());
           denials_.push_back({syncs_sent_, decision.message});
+        } else if (pooled() &&
+                   may_change_session(parsers::statement_kind_name(decision.kind), *sql)) {
+          probe_needed_ = true;
         }
+        server_->unnamed_tag = 0;  // a simple Query replaces the unnamed statement
         break;
       }
       case msg::kParse: {
-        auto parse = codec::parse_parse(message);
+        auto parse = codec::parse_parse_full(message);
         if (!parse) {
           co_await fatal("08P01", parse.error().message);
           co_return;
         }
+        unsynced_ = true;
         decision = ctx_->gate->check(gate_context_, parse->sql);
         if (!decision.allowed) {
           codec::append_parse(substitute, "", denial_marker());
           denials_.push_back({syncs_sent_ + 1, decision.message});
+          server_->unnamed_tag = 0;
+        } else if (pooled()) {
+          if (may_change_session(parsers::statement_kind_name(decision.kind), parse->sql))
+            probe_needed_ = true;
+          on_parse(std::string(parse->statement), parse->sql, parse->param_types, substitute);
+          replace = true;
+        } else {
+          parse_expect_.push_back({syncs_sent_ + 1, false, 0, {}});
+        }
+        break;
+      }
+      case msg::kBind: {
+        unsynced_ = true;
+        if (!pooled()) break;
+        auto bind = codec::parse_bind_names(message);
+        if (!bind) {
+          co_await fatal("08P01", bind.error().message);
+          co_return;
+        }
+        if (ensure_statement(bind->statement, server_name, substitute)) {
+          codec::append_bind(substitute, bind->portal, server_name, bind->rest);
+          replace = true;
+        }
+        break;
+      }
+      case msg::kDescribe:
+      case msg::kClose: {
+        unsynced_ = true;
+        if (!pooled()) break;
+        auto target = codec::parse_target(message);
+        if (!target) {
+          co_await fatal("08P01", target.error().message);
+          co_return;
+        }
+        if (target->what != 'S') break;
+        if (step.type == msg::kDescribe) {
+          if (ensure_statement(target->name, server_name, substitute)) {
+            codec::append_describe(substitute, 'S', server_name);
+            replace = true;
+          }
+        } else if (target->name.empty()) {
+          unnamed_tag_ = 0;
+          server_->unnamed_tag = 0;
+        } else {
+          // The pooled statement stays for other clients; the client's name
+          // goes. Closing a name that does not exist is not an error, so
+          // the client still gets its CloseComplete.
+          statements_.erase(std::string(target->name));
+          codec::append_close(substitute, 'S', "sw_closed");
+          replace = true;
         }
         break;
       }
       default:
+        if (!is_copy_message(step.type)) unsynced_ = true;
         break;
     }
-    if (decision.allowed) {
+    if (decision.allowed && !replace) {
       run += step.size;
       continue;
     }
-    spdlog::debug("pg: denied for user \"{}\": {}", user_, decision.message);
-    // Send what came before, drop the denied message, send its stand-in.
+    if (!decision.allowed) spdlog::debug("pg: denied for user \"{}\": {}", user_, decision.message);
+    // Send what came before, drop the message, send its stand-in.
     if (run > 0 && !co_await write_server(reader_.avail().first(run))) co_return;
     reader_.consume(run + step.size);
     run = 0;
@@ -558,10 +930,11 @@ bool ClientSession::rewrite_denial(ByteSpan message, Bytes& out) const {
 
 net::awaitable<void> ClientSession::server_to_client() {
   codec::FrameScanner scanner(kServerInspect, kServerMaxMessage);
-  MessageReader& reader = server_->reader();
   std::size_t run = 0;
   Bytes rewritten;
-  for (;;) {
+  bool failed = false;
+  while (server_) {
+    MessageReader& reader = server_->reader();
     ByteSpan avail = reader.avail().subspan(run);
     codec::ScanStep step = scanner.next(avail);
     using Kind = codec::ScanStep::Kind;
@@ -572,11 +945,15 @@ net::awaitable<void> ClientSession::server_to_client() {
         run = 0;
       }
       reader.maybe_shrink();
-      if (!co_await reader.fill(server_->stream(), step.size)) break;
+      if (!co_await reader.fill(server_->stream(), step.size)) {
+        failed = true;
+        break;
+      }
       continue;
     }
     if (step.kind == Kind::bad_length || step.kind == Kind::too_large) {
       spdlog::warn("pg: backend sent a malformed message; closing the session");
+      failed = true;
       break;
     }
     scanner.consume(step.size);
@@ -585,14 +962,25 @@ net::awaitable<void> ClientSession::server_to_client() {
       continue;
     }
     ByteSpan message = avail.first(step.size);
-    if (step.type == msg::kReadyForQuery) {
-      auto status = codec::parse_ready_for_query(message);
-      if (status) server_->set_tx_status(*status);
-      ++syncs_received_;
-      metrics_ready_for_query(status ? *status : 'I');
-      while (!denials_.empty() && denials_.front().sync_seq <= syncs_received_)
-        denials_.erase(denials_.begin());
-      touch();
+    if (step.type == kParseComplete) {
+      bool drop = false;
+      if (!parse_expect_.empty()) {
+        drop = parse_expect_.front().drop;
+        if (parse_expect_.front().id != 0) ctx_->statements.mark_valid(parse_expect_.front().id);
+        parse_expect_.pop_front();
+      }
+      if (drop) {
+        if (run > 0 && !co_await write_client(reader.avail().first(run))) break;
+        reader.consume(run + step.size);
+        run = 0;
+        continue;
+      }
+    } else if (step.type == msg::kParameterStatus) {
+      if (auto ps = codec::parse_parameter_status(message)) {
+        server_->note_parameter(ps->first, ps->second);
+        if (ps->first == "standard_conforming_strings")
+          gate_context_.standard_conforming_strings = ps->second == "on";
+      }
     } else if (step.type == msg::kErrorResponse) {
       rewritten.clear();
       if (rewrite_denial(message, rewritten)) {
@@ -603,10 +991,79 @@ net::awaitable<void> ClientSession::server_to_client() {
         continue;
       }
       metrics_backend_error(message);
+    } else if (step.type == msg::kReadyForQuery) {
+      auto status = codec::parse_ready_for_query(message);
+      char tx = status ? *status : 'E';
+      server_->set_tx_status(tx);
+      ++syncs_received_;
+      metrics_ready_for_query(tx);
+      while (!denials_.empty() && denials_.front().sync_seq <= syncs_received_)
+        denials_.erase(denials_.begin());
+      settle_parse_expectations();
+      touch();
+      auto& counters = shard_->counters();
+      pool::ShardCounters::add(counters.queries, 1);
+      pool::ShardCounters::add(
+          counters.query_time_us,
+          static_cast<std::uint64_t>(std::chrono::duration_cast<std::chrono::microseconds>(
+                                         std::chrono::steady_clock::now() - batch_start_)
+                                         .count()));
+      if (tx == 'I') pool::ShardCounters::add(counters.transactions, 1);
+      bool at_boundary = !in_flight() && reader.size() == run + step.size;
+      if (!pooled() || !at_boundary) {
+        run += step.size;
+        continue;
+      }
+      // Nothing in flight: the lease may end here. The ReadyForQuery waits
+      // until the proxy's own work on the connection is done.
+      if (run > 0 && !co_await write_client(reader.avail().first(run))) break;
+      reader.consume(run + step.size);
+      run = 0;
+      Bytes out;
+      internal_busy_ = true;
+      bool ok = true;
+      if (tx != 'I' && mode_ == PoolMode::statement) {
+        // Statement mode cannot hold a transaction open between statements.
+        auto r = co_await run_internal(*server_, "ROLLBACK");
+        ok = r && server_->tx_status() == 'I';
+        codec::append_error(out, {"ERROR", "25000",
+                                  "sqlwarden: transaction blocks are not allowed in statement "
+                                  "pool mode (pool \"" +
+                                      shard_->key().name() + "\"); rolled back"});
+        tx = 'I';
+      }
+      if (ok && tx == 'I') ok = co_await settle_session(out);
+      internal_busy_ = false;
+      internal_done_.cancel();
+      if (!ok) {
+        failed = true;
+        break;
+      }
+      codec::append_ready_for_query(out, tx);
+      if (!co_await write_client(out)) break;
+      if (tx == 'I' && pins_ == 0 && !in_flight() && server_->reader().size() == 0) {
+        release_server(true);
+        relay_running_ = false;
+        co_return;
+      }
+      continue;
     }
     run += step.size;
   }
-  close_all();
+  relay_running_ = false;
+  if (detaching_ || closed_) {
+    co_await finish_server();
+    co_return;
+  }
+  release_server(false);
+  if (failed) {
+    spdlog::info("pg: server connection of user \"{}\" lost", user_);
+    co_await fatal("08006",
+                   "sqlwarden: the server connection was lost (terminated by the server "
+                   "or the network); the current transaction is gone");
+  } else {
+    close_all();
+  }
 }
 
 net::awaitable<void> ClientSession::idle_watchdog() {

@@ -8,13 +8,16 @@
 #include <unordered_map>
 
 #include "policy/gate.hpp"
+#include "pool/prepared.hpp"
+#include "pool/registry.hpp"
 #include "proxy/core/config.hpp"
 #include "proxy/net/tls.hpp"
 #include "proxy/pg/auth/scram.hpp"
+#include "proxy/pg/server_connection.hpp"
 
 namespace sw::pg {
 
-struct ListenerContext {
+struct ListenerContext : std::enable_shared_from_this<ListenerContext> {
   ConfigPtr config;
   const TenantConfig* tenant = nullptr;
   const ListenerConfig* listener = nullptr;
@@ -24,6 +27,17 @@ struct ListenerContext {
   std::string tls_problem;                      // why a configured TLS context is missing
   std::unordered_map<std::string, auth::ScramVerifier> scram_cache;
   auth::SaltedPasswordCache backend_scram_cache;  // logins to the backend
+
+  // Pooling (this worker): shards per pool key, created on first use with
+  // the worker's executor; the pooled prepared statements; tags that tell
+  // whose unnamed statement a server connection holds.
+  std::unique_ptr<pool::WorkerPools> pools;
+  pool::StatementCatalog statements;
+  std::uint64_t next_unnamed_tag = 1;
+  std::unordered_map<pool::PoolKey, ServerLogin, pool::PoolKeyHash> pool_logins;  // for min_idle
+  // The shard of `key` (starts the worker's pool maintenance on first use).
+  std::shared_ptr<pool::Shard> shard(const net::asio::any_io_executor& ex, const pool::PoolKey& key,
+                                     const ServerLogin& login);
 
   static std::shared_ptr<ListenerContext> make(ConfigPtr config, const TenantConfig& tenant,
                                                const ListenerConfig& listener,

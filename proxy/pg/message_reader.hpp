@@ -27,6 +27,9 @@ class MessageReader {
 
   // Frees an oversized buffer once it holds nothing.
   void maybe_shrink() noexcept;
+  // Gives the buffer back to this thread's spare list once it holds nothing
+  // (an idle client keeps no buffer; the next read takes a spare one).
+  void release() noexcept;
 
  private:
   std::size_t initial_;

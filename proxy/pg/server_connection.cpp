@@ -175,6 +175,38 @@ net::awaitable<Result<std::string>> ServerConnection::authenticate(const ServerL
   }
 }
 
+void ServerConnection::note_parameter(std::string_view name, std::string_view value) {
+  for (auto& [n, v] : parameters_) {
+    if (n == name) {
+      v = value;
+      return;
+    }
+  }
+  parameters_.emplace_back(std::string(name), std::string(value));
+}
+
+void ServerConnection::watch_while_idle() {
+  if (watch_->watching || watch_->broken) return;
+  watch_->watching = true;
+  // Readable while idle means the server said something unprompted: in
+  // practice a FATAL before it closes. The connection is not read here
+  // (the next borrower would lose bytes); it is marked broken and dropped.
+  stream_.socket().async_wait(net::tcp::socket::wait_read,
+                              [w = watch_, gen = watch_->generation](net::error_code ec) {
+                                if (w->generation != gen) return;
+                                w->watching = false;
+                                if (ec != net::asio::error::operation_aborted) w->broken = true;
+                              });
+}
+
+void ServerConnection::stop_watching() {
+  if (!watch_->watching) return;
+  watch_->watching = false;
+  ++watch_->generation;
+  net::error_code ignore;
+  stream_.socket().cancel(ignore);
+}
+
 net::awaitable<void> ServerConnection::close() {
   Bytes out;
   codec::append_terminate(out);

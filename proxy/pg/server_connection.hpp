@@ -1,14 +1,18 @@
 #pragma once
-// One authenticated connection to a backend PostgreSQL server. It owns its
-// socket, read buffer and protocol state, independent of any client: the
-// pool can later hand it from client to client at a ReadyForQuery 'I'
-// boundary (tx_status() == 'I' and nothing in flight).
+// One authenticated connection to a backend PostgreSQL server, owned by the
+// pool and lent to one client at a time. Besides its socket and read buffer
+// it remembers the session state the proxy put on it (settings, reported
+// parameters, which pooled prepared statements exist, whose unnamed
+// statement it holds), so the next borrower only sends the difference.
 #include <chrono>
 #include <memory>
 #include <string>
 #include <utility>
 #include <vector>
 
+#include "pool/prepared.hpp"
+#include "pool/server_handle.hpp"
+#include "pool/session_state.hpp"
 #include "proxy/core/config.hpp"
 #include "proxy/core/result.hpp"
 #include "proxy/net/tls.hpp"
@@ -32,7 +36,7 @@ struct ServerLogin {
   auth::SaltedPasswordCache* scram_cache = nullptr;  // the worker's, optional
 };
 
-class ServerConnection {
+class ServerConnection : public pool::ServerHandle {
  public:
   struct Failure {
     std::string problem;  // for the log
@@ -64,6 +68,24 @@ class ServerConnection {
   // Sends Terminate (best effort) and closes.
   net::awaitable<void> close();
 
+  // ---- pooling state ----
+  // Session-level settings the proxy knows are in effect (name → value).
+  pool::Settings& settings() noexcept { return settings_; }
+  // Latest ParameterStatus value per name (what a client on it was told).
+  std::vector<std::pair<std::string, std::string>>& reported() noexcept { return parameters_; }
+  void note_parameter(std::string_view name, std::string_view value);
+  pool::ServerStatements& prepared() noexcept { return prepared_; }
+  // Tag of the client unnamed statement this connection holds (0 = none known).
+  std::uint64_t unnamed_tag = 0;
+
+  // While idle in the pool: watch the socket, so a connection the server
+  // closed (restart, pg_terminate_backend) is noticed before it is lent.
+  void watch_while_idle();
+  void stop_watching();
+  bool broken() const noexcept { return watch_->broken; }
+  void mark_broken() noexcept { watch_->broken = true; }
+  bool usable() const noexcept override { return !watch_->broken; }
+
  private:
   net::awaitable<Result<std::string>> authenticate(const ServerLogin& login, Bytes& server_error);
 
@@ -75,6 +97,16 @@ class ServerConnection {
   std::uint32_t backend_key_ = 0;
   std::vector<std::pair<std::string, std::string>> parameters_;
   Bytes startup_notices_;
+  pool::Settings settings_;
+  pool::ServerStatements prepared_;
+  // Shared with the pending wait's handler, which may run after a lease
+  // began (generation moved on: ignored) or after this object died.
+  struct Watch {
+    std::uint64_t generation = 0;
+    bool watching = false;
+    bool broken = false;
+  };
+  std::shared_ptr<Watch> watch_ = std::make_shared<Watch>();
 };
 
 }  // namespace sw::pg

@@ -56,6 +56,11 @@ void append_negotiate_protocol_version(Bytes& out, std::int32_t newest_minor,
                                        const std::vector<std::string>& unrecognized);
 void append_query(Bytes& out, std::string_view sql);
 void append_parse(Bytes& out, std::string_view name, std::string_view sql);
+// Parse with parameter types as sent by a client (int16 count + int32 OIDs).
+void append_parse(Bytes& out, std::string_view name, std::string_view sql, ByteSpan param_types);
+// Describe / Close of a statement ('S') or portal ('P').
+void append_describe(Bytes& out, char what, std::string_view name);
+void append_close(Bytes& out, char what, std::string_view name);
 // Bind of the unnamed statement to the unnamed portal, text parameters.
 void append_bind_text(Bytes& out, const std::vector<std::string_view>& params);
 // Execute of the unnamed portal, all rows.
@@ -78,6 +83,28 @@ struct ParseMessage {
   std::string_view sql;
 };
 Result<ParseMessage> parse_parse(ByteSpan message);
+// Parse, with the raw parameter type bytes (int16 count + OIDs).
+struct ParseFull {
+  std::string_view statement;
+  std::string_view sql;
+  ByteSpan param_types;
+};
+Result<ParseFull> parse_parse_full(ByteSpan message);
+// Bind: portal and statement names, and the bytes after them (formats,
+// values, result formats) untouched.
+struct BindNames {
+  std::string_view portal;
+  std::string_view statement;
+  ByteSpan rest;
+};
+Result<BindNames> parse_bind_names(ByteSpan message);
+void append_bind(Bytes& out, std::string_view portal, std::string_view statement, ByteSpan rest);
+// Describe and Close: 'S' or 'P' and the name.
+struct Target {
+  char what = 'S';
+  std::string_view name;
+};
+Result<Target> parse_target(ByteSpan message);
 // ReadyForQuery: the transaction status byte ('I', 'T' or 'E').
 Result<char> parse_ready_for_query(ByteSpan message);
 // BackendKeyData.
