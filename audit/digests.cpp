@@ -69,10 +69,24 @@ std::vector<DigestRow> DigestTable::top(DigestSort sort, std::size_t limit) cons
   return rows;
 }
 
-void DigestTable::reset() {
+std::size_t DigestTable::reset(std::string_view tenant) {
   std::lock_guard lock(mu_);
-  entries_.clear();
-  overflow_ = 0;
+  std::size_t n = 0;
+  if (tenant.empty()) {
+    n = entries_.size();
+    entries_.clear();
+    overflow_ = 0;
+    return n;
+  }
+  for (auto it = entries_.begin(); it != entries_.end();) {
+    if (it->first.tenant == tenant) {
+      it = entries_.erase(it);
+      ++n;
+    } else {
+      ++it;
+    }
+  }
+  return n;
 }
 
 std::uint64_t DigestTable::overflow() const {

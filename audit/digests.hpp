@@ -8,6 +8,7 @@
 #include <map>
 #include <mutex>
 #include <string>
+#include <string_view>
 #include <tuple>
 #include <vector>
 
@@ -51,7 +52,8 @@ class DigestTable {
   void add(const AuditRecord& r);
   // Highest first; limit 0 = all.
   std::vector<DigestRow> top(DigestSort sort, std::size_t limit) const;
-  void reset();
+  // Forgets the digests of `tenant` ("" = all); returns how many.
+  std::size_t reset(std::string_view tenant = {});
   // Records not counted because max_digests distinct keys already existed.
   std::uint64_t overflow() const;
   std::size_t size() const;

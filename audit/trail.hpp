@@ -98,7 +98,7 @@ class AuditTrail {
   std::vector<DigestRow> digests(DigestSort sort, std::size_t limit) const {
     return digests_.top(sort, limit);
   }
-  void reset_digests() { digests_.reset(); }
+  std::size_t reset_digests(std::string_view tenant = {}) { return digests_.reset(tenant); }
   SlowPage slow_since(std::uint64_t cursor, std::size_t limit) const {
     return slow_.since(cursor, limit);
   }
