@@ -91,8 +91,8 @@ Result<std::string> queries_json(const AuditTrail& trail, const QueriesParams& p
     append_json_string(d.key.user, out);
     out.append(",\"database\":");
     append_json_string(d.key.database, out);
-    fmt::format_to(std::back_inserter(out), ",\"fingerprint\":\"{:016x}\",\"kind\":",
-                   d.key.fingerprint);
+    fmt::format_to(std::back_inserter(out),
+                   ",\"fingerprint\":\"{:016x}\",\"kind\":", d.key.fingerprint);
     append_json_string(d.kind, out);
     out.append(",\"normalized\":");
     append_json_string(d.normalized, out);

@@ -34,8 +34,7 @@ Result<std::string> queries_json(const AuditTrail& trail, const QueriesParams& p
 struct SlowParams {
   std::optional<std::string> since, limit;
 };
-Result<std::string> slow_json(const AuditTrail& trail, const SlowParams& p,
-                              std::string_view scope);
+Result<std::string> slow_json(const AuditTrail& trail, const SlowParams& p, std::string_view scope);
 
 // Resets the digests of `scope` ("" = all); returns {"reset": N}.
 std::string reset_json(AuditTrail& trail, std::string_view scope);

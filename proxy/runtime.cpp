@@ -7,6 +7,7 @@
 
 #include <spdlog/spdlog.h>
 
+#include "audit/trail.hpp"
 #include "policy/gate_factory.hpp"
 #include "proxy/mysql/session_handler.hpp"
 #include "proxy/net/connection_tracker.hpp"
@@ -45,6 +46,18 @@ int run_proxy(ConfigPtr config) {
   ListenerList listeners;
   std::vector<std::shared_ptr<policy::StatementGate>> gates;
   for (unsigned i = 0; i < workers.size(); ++i) gates.push_back(policy::make_worker_gate(config));
+
+  // One audit queue per worker; the trail outlives every worker (it is
+  // destroyed after join, which drains the queues and writes audit_stop).
+  std::unique_ptr<audit::AuditTrail> audit_trail;
+  if (config->audit.enabled) {
+    auto trail = audit::AuditTrail::start(*config, workers.size());
+    if (!trail) {
+      spdlog::critical("audit: {}", trail.error().message);
+      return 1;
+    }
+    audit_trail = std::move(*trail);
+  }
 
   for (const auto& tenant : config->tenants) {
     if (tenant.postgres) {
@@ -101,6 +114,7 @@ int run_proxy(ConfigPtr config) {
   workers.stop();
   workers.join();
   listeners.clear();
+  audit_trail.reset();
   spdlog::info("sqlwarden stopped");
   return 0;
 }

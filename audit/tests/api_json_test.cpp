@@ -68,8 +68,8 @@ TEST(ApiJson, QueriesSortedAndReset) {
   ASSERT_EQ(j["count"], 2);
   EXPECT_GE(j["queries"][0]["total_time_us"], j["queries"][1]["total_time_us"]);
   for (const char* key : {"tenant", "user", "database", "fingerprint", "kind", "normalized",
-                          "count", "errors", "rows", "total_time_us", "min_us", "max_us",
-                          "p50_us", "p95_us", "p99_us", "first_seen", "last_seen"})
+                          "count", "errors", "rows", "total_time_us", "min_us", "max_us", "p50_us",
+                          "p95_us", "p99_us", "first_seen", "last_seen"})
     EXPECT_TRUE(j["queries"][0].contains(key)) << key;
   j = parse(api::queries_json(*t, {"p99", std::nullopt}, "a"));
   for (const auto& q : j["queries"]) EXPECT_EQ(q["tenant"], "a");
@@ -94,7 +94,8 @@ TEST(ApiJson, SlowPagesWithoutGapsOrDuplicates) {
   json scoped = parse(api::slow_json(*t, {"0", "2"}, "a"));
   ASSERT_EQ(scoped["count"], 2);
   for (const auto& e : scoped["entries"]) EXPECT_EQ(e["tenant"], "a");
-  json rest = parse(api::slow_json(*t, {std::to_string(scoped["next_cursor"].get<int>()), "0"}, "a"));
+  json rest =
+      parse(api::slow_json(*t, {std::to_string(scoped["next_cursor"].get<int>()), "0"}, "a"));
   EXPECT_EQ(rest["count"], 3);  // 5 slow statements of tenant a in all, none twice
 }
 
