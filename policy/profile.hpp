@@ -1,7 +1,7 @@
 #pragma once
 // A policy profile compiled for fast checks: which statement kinds pass,
 // which functions and tables are off limits, and request limits. Built-ins
-// (allow_all, read_only, exo_ai) follow DESIGN.md "Built-in policy profiles";
+// (allow_all, read_only, exo_ai) are documented in docs/policy.md;
 // custom profiles start from one of them and override keys from config.
 #include <array>
 #include <cstdint>

@@ -1,4 +1,4 @@
--- Demo users (DESIGN.md): app is administrative, exo_ai has seed 000's
+-- Demo users (docs/architecture.md, "Fixed names"): app is administrative, exo_ai has seed 000's
 -- grants, reader may only SELECT. The backend's privileges are a second
 -- line of defence behind sqlwarden's policy.
 CREATE USER IF NOT EXISTS 'app'@'%' IDENTIFIED BY 'app';

@@ -1,4 +1,4 @@
--- Demo roles (DESIGN.md). Run as the superuser on database postgres.
+-- Demo roles (docs/architecture.md, "Fixed names"). Run as the superuser on database postgres.
 DO $$
 BEGIN
   IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = 'app') THEN

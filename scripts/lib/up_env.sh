@@ -1,5 +1,5 @@
 # Where scripts/up, scripts/down and scripts/status keep things. The defaults
-# are DESIGN.md's fixed names; the overrides exist so tests/scripts can run
+# are the fixed names of docs/architecture.md; the overrides exist so tests/scripts can run
 # the real scripts in a temp dir on free ports beside a developer's instance.
 SW_UP_DIR=${SQLWARDEN_UP_DIR:-$root/.local}
 SW_UP_PG_BACKEND=${SQLWARDEN_UP_PG_BACKEND_PORT:-15432}

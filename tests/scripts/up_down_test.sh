@@ -9,14 +9,7 @@ root=$(cd "$(dirname "$0")/../.." && pwd)
 source "$root/scripts/lib/backends.sh"
 binary=$1
 work=$2
-
-export SQLWARDEN_BINARY=$binary
-export SQLWARDEN_UP_DIR=$work
-export SQLWARDEN_UP_PG_BACKEND_PORT=$(free_port)
-export SQLWARDEN_UP_MY_BACKEND_PORT=$(free_port)
-export SQLWARDEN_UP_PG_PORT=$(free_port)
-export SQLWARDEN_UP_MY_PORT=$(free_port)
-export SQLWARDEN_UP_ADMIN_PORT=$(free_port)
+source "$root/tests/scripts/free_up_ports.sh" "$binary" "$work"
 
 fail() { echo "FAIL: $*" >&2; "$root/scripts/down" >/dev/null 2>&1 || true; exit 1; }
 
