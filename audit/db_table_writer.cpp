@@ -11,9 +11,21 @@ namespace sw::audit {
 
 namespace {
 
-constexpr const char* kColumns =
-    "(query_hash, query_text, user_context, execution_time, rows_affected, success, "
-    "error_message, created_at)";
+std::string insert_head(const AuditDatabaseConfig& c) {
+  return fmt::format(
+      "INSERT INTO {} (query_hash, query_text, user_context, execution_time, rows_affected, "
+      "success, error_message, created_at) VALUES ",
+      c.table);
+}
+
+Error connect_error(const AuditDatabaseConfig& c, const char* detail) {
+  return make_error(Errc::io, fmt::format("audit database sink: cannot connect to {}: {}",
+                                          c.backend.to_string(), detail));
+}
+
+Error not_connected() {
+  return make_error(Errc::io, "audit database sink: not connected");
+}
 
 class PgTableWriter final : public TableWriter {
  public:
@@ -38,9 +50,7 @@ class PgTableWriter final : public TableWriter {
                             nullptr};
     conn_ = PQconnectdbParams(keys, values, 0);
     if (PQstatus(conn_) != CONNECTION_OK) {
-      Error err =
-          make_error(Errc::io, fmt::format("audit database sink: cannot connect to {}: {}",
-                                           config_.backend.to_string(), PQerrorMessage(conn_)));
+      Error err = connect_error(config_, PQerrorMessage(conn_));
       close();
       return err;
     }
@@ -48,8 +58,8 @@ class PgTableWriter final : public TableWriter {
   }
 
   Status insert(const std::vector<QueryLogRow>& rows) override {
-    if (!conn_) return make_error(Errc::io, "audit database sink: not connected");
-    std::string sql = fmt::format("INSERT INTO {} {} VALUES ", config_.table, kColumns);
+    if (!conn_) return not_connected();
+    std::string sql = insert_head(config_);
     // Row counts as text first: params point into this vector, which must not grow after.
     std::vector<std::string> counts;
     counts.reserve(rows.size());
@@ -111,9 +121,7 @@ class MyTableWriter final : public TableWriter {
     if (!mysql_real_connect(conn_, config_.backend.host.c_str(), config_.user.c_str(),
                             config_.password.reveal().c_str(), config_.database.c_str(),
                             config_.backend.port, nullptr, 0)) {
-      Error err =
-          make_error(Errc::io, fmt::format("audit database sink: cannot connect to {}: {}",
-                                           config_.backend.to_string(), mysql_error(conn_)));
+      Error err = connect_error(config_, mysql_error(conn_));
       close();
       return err;
     }
@@ -121,8 +129,8 @@ class MyTableWriter final : public TableWriter {
   }
 
   Status insert(const std::vector<QueryLogRow>& rows) override {
-    if (!conn_) return make_error(Errc::io, "audit database sink: not connected");
-    std::string sql = fmt::format("INSERT INTO {} {} VALUES ", config_.table, kColumns);
+    if (!conn_) return not_connected();
+    std::string sql = insert_head(config_);
     for (std::size_t i = 0; i < rows.size(); ++i) {
       const QueryLogRow& r = rows[i];
       sql += i ? ",(" : "(";

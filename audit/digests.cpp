@@ -35,20 +35,13 @@ std::vector<DigestRow> DigestTable::top(DigestSort sort, std::size_t limit) cons
     rows.reserve(entries_.size());
     for (const auto& [key, e] : entries_) {
       DigestRow row;
+      static_cast<DigestTotals&>(row) = e;
       row.key = key;
-      row.kind = e.kind;
-      row.normalized = e.normalized;
-      row.count = e.count;
-      row.errors = e.errors;
-      row.rows = e.rows;
-      row.total_us = e.total_us;
       row.min_us = e.histogram.min();
       row.max_us = e.histogram.max();
       row.p50_us = e.histogram.quantile(0.50);
       row.p95_us = e.histogram.quantile(0.95);
       row.p99_us = e.histogram.quantile(0.99);
-      row.first_seen = e.first_seen;
-      row.last_seen = e.last_seen;
       rows.push_back(std::move(row));
     }
   }

@@ -25,21 +25,25 @@ struct DigestKey {
   friend auto operator<=>(const DigestKey&, const DigestKey&) = default;
 };
 
-struct DigestRow {
-  DigestKey key;
+// What every digest sums up.
+struct DigestTotals {
   std::string kind;
   std::string normalized;
   std::uint64_t count = 0;
   std::uint64_t errors = 0;
   std::uint64_t rows = 0;
   std::uint64_t total_us = 0;
+  std::chrono::system_clock::time_point first_seen;
+  std::chrono::system_clock::time_point last_seen;
+};
+
+struct DigestRow : DigestTotals {
+  DigestKey key;
   std::uint64_t min_us = 0;
   std::uint64_t max_us = 0;
   std::uint64_t p50_us = 0;
   std::uint64_t p95_us = 0;
   std::uint64_t p99_us = 0;
-  std::chrono::system_clock::time_point first_seen;
-  std::chrono::system_clock::time_point last_seen;
 };
 
 enum class DigestSort { total_time, count, p99 };
@@ -59,16 +63,8 @@ class DigestTable {
   std::size_t size() const;
 
  private:
-  struct Entry {
-    std::string kind;
-    std::string normalized;
-    std::uint64_t count = 0;
-    std::uint64_t errors = 0;
-    std::uint64_t rows = 0;
-    std::uint64_t total_us = 0;
+  struct Entry : DigestTotals {
     LatencyHistogram histogram;
-    std::chrono::system_clock::time_point first_seen;
-    std::chrono::system_clock::time_point last_seen;
   };
   mutable std::mutex mu_;
   std::map<DigestKey, Entry> entries_;
