@@ -8,6 +8,7 @@
 
 #include <spdlog/spdlog.h>
 
+#include "audit/trail.hpp"
 #include "proxy/admin/basic_routes.hpp"
 #include "proxy/admin/dashboard_routes.hpp"
 #include "proxy/admin/operator_routes.hpp"
@@ -50,6 +51,18 @@ int run_proxy(ConfigPtr config, std::string config_path) {
   raise_fd_limit(*config);
   net::WorkerPool workers(config->server.workers);
   net::ConnectionTracker tracker(config->server.max_client_connections);
+  // One audit queue per worker; the trail outlives every worker (it is
+  // destroyed after join, which drains the queues and writes audit_stop).
+  std::unique_ptr<audit::AuditTrail> audit_trail;
+  if (config->audit.enabled) {
+    auto trail = audit::AuditTrail::start(*config, workers.size());
+    if (!trail) {
+      spdlog::critical("audit: {}", trail.error().message);
+      return 1;
+    }
+    audit_trail = std::move(*trail);
+  }
+
   LiveConfig live(config);
   ListenerSet listeners(workers, tracker);
   if (auto opened = listeners.apply(config, /*started=*/false); !opened) {
@@ -138,6 +151,7 @@ int run_proxy(ConfigPtr config, std::string config_path) {
   if (tracker.active() > 0) spdlog::warn("closing {} connections still open", tracker.active());
   workers.stop();
   workers.join();
+  audit_trail.reset();
   spdlog::info("sqlwarden stopped");
   return 0;
 }

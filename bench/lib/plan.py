@@ -22,16 +22,22 @@ class Target:
     requires: str = None              # feature probe that must pass (probes.py)
     only: tuple = ()                  # test kinds this target runs ((): all it can)
     skip_modes: tuple = ()            # pgbench -M modes this target cannot serve
+    audit: bool = False               # sqlwarden with the JSONL audit trail on (fsync interval)
 
     @property
     def instance_key(self):
-        return f"{self.proxy}-{self.pool_mode}-{self.pool_size}" if self.proxy else None
+        if not self.proxy:
+            return None
+        return f"{self.proxy}-{self.pool_mode}-{self.pool_size}" + ("-audit" if self.audit else "")
 
 
 PG_TARGETS = [
     Target("direct"),
     Target("sqlwarden allow_all", "sqlwarden"),
     Target("sqlwarden read_only", "sqlwarden", user="reader", requires="pg_read_only", only=("select",)),
+    # Acceptance 5 of the audit issue: the same proxy with the JSONL audit on
+    # (fsync interval) — throughput ratio against "sqlwarden allow_all" >= 0.9.
+    Target("sqlwarden allow_all + audit", "sqlwarden", audit=True, requires="audit_records"),
     Target("pgbouncer session", "pgbouncer"),
     Target("sqlwarden transaction", "sqlwarden", "transaction", TXN_POOL, requires="pg_multiplexing"),
     Target("pgbouncer transaction", "pgbouncer", "transaction", TXN_POOL, requires="pg_multiplexing",
@@ -43,6 +49,7 @@ MY_TARGETS = [
     Target("sqlwarden allow_all", "sqlwarden"),
     Target("sqlwarden read_only", "sqlwarden", user="reader", requires="my_read_only",
            only=("oltp_point_select",)),  # oltp_read_only wraps events in BEGIN/COMMIT, which read_only denies
+    Target("sqlwarden allow_all + audit", "sqlwarden", audit=True, requires="audit_records"),
 ]
 
 # Idle-client memory: proxies only (direct has no proxy to weigh).

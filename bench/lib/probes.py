@@ -66,6 +66,29 @@ def pg_multiplexing(backends, instance, idle_tool):
 PROBES = {"pg_read_only": pg_read_only, "my_read_only": my_read_only, "pg_multiplexing": pg_multiplexing}
 
 
+def audit_records(backends, instance):
+    """The audit target only means something once statements reach the JSONL
+    file: run a marked statement on each port and look for it."""
+    if not getattr(instance, "audit_file", None):
+        return False, "instance has no audit file configured"
+    marker = f"sw_audit_probe_{int(time.time() * 1000)}"
+    backends.pg_sql(f"SELECT '{marker}' AS {marker}", port=instance.pg_port)
+    backends.my_sql(f"SELECT 1 AS {marker}", port=instance.my_port)
+    for _ in range(50):
+        try:
+            with open(instance.audit_file) as f:
+                text = f.read()
+        except OSError:
+            text = ""
+        if sum(marker in line for line in text.splitlines()) >= 2:
+            return True, "audit records statements of both protocols in the JSONL file"
+        time.sleep(0.1)
+    return False, "this build does not write audit records for wire statements yet"
+
+
+PROBES["audit_records"] = audit_records
+
+
 def run_probe(name, backends, instance, idle_tool):
     probe = PROBES[name]
     try:

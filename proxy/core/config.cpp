@@ -18,6 +18,18 @@ const char* pool_mode_name(PoolMode m) noexcept {
   return "session";
 }
 
+const char* audit_text_mode_name(AuditTextMode m) noexcept {
+  switch (m) {
+    case AuditTextMode::full:
+      return "full";
+    case AuditTextMode::redacted:
+      return "redacted";
+    case AuditTextMode::none:
+      return "none";
+  }
+  return "redacted";
+}
+
 const UserConfig* Config::find_user(std::string_view name) const {
   for (const auto& u : users)
     if (u.name == name) return &u;

@@ -103,6 +103,7 @@ struct TenantConfig {
   std::optional<ListenerConfig> postgres;
   std::optional<ListenerConfig> mysql;
   PoolConfig pool;
+  std::optional<std::uint32_t> slow_threshold_ms;  // unset = [audit] slow_threshold_ms
 };
 
 struct UserConfig {
@@ -159,6 +160,61 @@ struct AdminConfig {
   std::chrono::seconds idle_timeout{60};          // keep-alive connection without a request
 };
 
+// What the audit trail keeps of a statement's text ([audit] text).
+enum class AuditTextMode {
+  full,      // as sent (passwords still masked); extended-protocol parameters included
+  redacted,  // every literal replaced by ?
+  none,      // normalised text and fingerprint only
+};
+enum class AuditFullQueue { block, drop };
+enum class AuditFsync { none, interval, always };
+const char* audit_text_mode_name(AuditTextMode m) noexcept;
+
+struct AuditJsonlConfig {
+  std::string path;  // empty = no file
+  AuditFsync fsync = AuditFsync::interval;
+  std::chrono::milliseconds fsync_interval{1000};
+  std::uint64_t rotate_bytes = 0;      // 0 = never by size
+  std::chrono::seconds rotate_age{0};  // 0 = never by age
+};
+
+// The database sink: seed 000's query_log table, filled in batches on the
+// sink's own connection.
+struct AuditDatabaseConfig {
+  bool enabled = false;
+  Protocol protocol = Protocol::postgres;
+  Endpoint backend;
+  std::string user;
+  Secret password;
+  std::string database;
+  std::string table = "query_log";
+  std::uint32_t batch_size = 200;
+  std::chrono::milliseconds flush_interval{1000};
+  std::uint32_t queue_capacity = 100000;  // records waiting for the database; beyond: dropped
+};
+
+struct AuditSyslogConfig {
+  bool enabled = false;
+  std::string ident = "sqlwarden";
+  std::string facility = "local0";  // local0..local7, user, daemon, auth, authpriv
+};
+
+struct AuditConfig {
+  bool enabled = true;
+  AuditTextMode text = AuditTextMode::redacted;
+  std::uint32_t queue_capacity = 16384;  // records per worker queue
+  AuditFullQueue full_queue = AuditFullQueue::block;
+  bool fail_closed = false;               // refuse statements while a sink cannot write
+  std::uint32_t history_size = 1000;      // records kept per tenant (seed 000)
+  std::uint32_t max_digests = 10000;      // distinct (tenant, user, database, fingerprint)
+  std::uint32_t slow_threshold_ms = 500;  // seed 001; a tenant may override
+  std::uint32_t slow_log_size = 10000;    // slow records kept in memory
+  std::string slow_log_path;              // empty = no slow-log file
+  AuditJsonlConfig jsonl;
+  AuditDatabaseConfig database;
+  AuditSyslogConfig syslog;
+};
+
 // Built-in policy profiles (policy/profile.cpp defines what they allow).
 inline constexpr std::string_view kBuiltinProfiles[] = {"allow_all", "read_only", "exo_ai"};
 bool is_builtin_profile(std::string_view name) noexcept;
@@ -187,6 +243,7 @@ struct ProfileConfig {
 struct Config {
   ServerConfig server;
   AdminConfig admin;
+  AuditConfig audit;
   std::vector<TenantConfig> tenants;
   std::vector<UserConfig> users;
   std::vector<ProfileConfig> profiles;

@@ -1,5 +1,6 @@
 #include "proxy/core/config_loader.hpp"
 
+#include <cctype>
 #include <charconv>
 #include <fstream>
 #include <initializer_list>
@@ -284,6 +285,91 @@ ListenerConfig read_listener(TomlChecker& c, const toml::table& t, const std::st
   return l;
 }
 
+void read_audit_jsonl(TomlChecker& c, const toml::table& t, const std::string& path,
+                      AuditJsonlConfig& out) {
+  c.unknown_keys(t, path, {"path", "fsync", "fsync_interval_ms", "rotate_bytes", "rotate_seconds"});
+  c.read(t, "path", path, out.path);
+  c.read_enum(t, "fsync", path, out.fsync,
+              {{"none", AuditFsync::none},
+               {"interval", AuditFsync::interval},
+               {"always", AuditFsync::always}});
+  c.read_duration(t, "fsync_interval_ms", path, out.fsync_interval, 3600 * 1000);
+  c.read_int(t, "rotate_bytes", path, out.rotate_bytes, 0, std::int64_t{1} << 50);
+  c.read_duration(t, "rotate_seconds", path, out.rotate_age, 86400 * 365);
+  if (out.fsync == AuditFsync::interval && out.fsync_interval.count() == 0)
+    c.issue(path + ".fsync_interval_ms", t.get("fsync_interval_ms"),
+            "must be at least 1 with fsync = \"interval\"");
+}
+
+void read_audit_database(TomlChecker& c, const toml::table& t, const std::string& path,
+                         AuditDatabaseConfig& out) {
+  c.unknown_keys(t, path,
+                 {"enabled", "protocol", "backend", "user", "password", "database", "table",
+                  "batch_size", "flush_interval_ms", "queue_capacity"});
+  c.read(t, "enabled", path, out.enabled);
+  c.read_enum(t, "protocol", path, out.protocol,
+              {{"postgres", Protocol::postgres}, {"mysql", Protocol::mysql}});
+  c.read_endpoint(t, "backend", path, out.backend);
+  c.read(t, "user", path, out.user);
+  c.read(t, "password", path, out.password);
+  c.read(t, "database", path, out.database);
+  c.read(t, "table", path, out.table);
+  c.read_int(t, "batch_size", path, out.batch_size, 1, 100000);
+  c.read_duration(t, "flush_interval_ms", path, out.flush_interval, 3600 * 1000);
+  c.read_int(t, "queue_capacity", path, out.queue_capacity, 1, 10000000);
+  bool plain_name = !out.table.empty();
+  for (char ch : out.table)
+    plain_name =
+        plain_name && (std::isalnum(static_cast<unsigned char>(ch)) || ch == '_' || ch == '.');
+  if (!plain_name)
+    c.issue(path + ".table", t.get("table"), "expected a table name ([schema.]name, [A-Za-z0-9_])");
+  if (out.enabled && (out.backend.port == 0 || out.user.empty() || out.database.empty()))
+    c.issue(path, &t, "backend, user and database are required when enabled");
+}
+
+void read_audit(TomlChecker& c, const toml::table& t, AuditConfig& out) {
+  const std::string path = "audit";
+  c.unknown_keys(t, path,
+                 {"enabled", "text", "queue_capacity", "full_queue", "fail_closed", "history_size",
+                  "max_digests", "slow_threshold_ms", "slow_log_size", "slow_log_path", "jsonl",
+                  "database", "syslog"});
+  c.read(t, "enabled", path, out.enabled);
+  c.read_enum(t, "text", path, out.text,
+              {{"full", AuditTextMode::full},
+               {"redacted", AuditTextMode::redacted},
+               {"none", AuditTextMode::none}});
+  c.read_int(t, "queue_capacity", path, out.queue_capacity, 16, 1 << 24);
+  c.read_enum(t, "full_queue", path, out.full_queue,
+              {{"block", AuditFullQueue::block}, {"drop", AuditFullQueue::drop}});
+  c.read(t, "fail_closed", path, out.fail_closed);
+  c.read_int(t, "history_size", path, out.history_size, 0, 1 << 24);
+  c.read_int(t, "max_digests", path, out.max_digests, 0, 1 << 24);
+  c.read_int(t, "slow_threshold_ms", path, out.slow_threshold_ms, 0, 86400 * 1000);
+  c.read_int(t, "slow_log_size", path, out.slow_log_size, 0, 1 << 24);
+  c.read(t, "slow_log_path", path, out.slow_log_path);
+  if (auto* j = c.table(t, "jsonl", path)) read_audit_jsonl(c, *j, path + ".jsonl", out.jsonl);
+  if (auto* d = c.table(t, "database", path))
+    read_audit_database(c, *d, path + ".database", out.database);
+  if (auto* s = c.table(t, "syslog", path)) {
+    c.unknown_keys(*s, path + ".syslog", {"enabled", "ident", "facility"});
+    c.read(*s, "enabled", path + ".syslog", out.syslog.enabled);
+    c.read(*s, "ident", path + ".syslog", out.syslog.ident);
+    c.read_enum(*s, "facility", path + ".syslog", out.syslog.facility,
+                {{"local0", "local0"},
+                 {"local1", "local1"},
+                 {"local2", "local2"},
+                 {"local3", "local3"},
+                 {"local4", "local4"},
+                 {"local5", "local5"},
+                 {"local6", "local6"},
+                 {"local7", "local7"},
+                 {"user", "user"},
+                 {"daemon", "daemon"},
+                 {"auth", "auth"},
+                 {"authpriv", "authpriv"}});
+  }
+}
+
 ProfileConfig read_profile(TomlChecker& c, const toml::table& t, const std::string& path,
                            std::string name) {
   ProfileConfig p;
@@ -507,7 +593,7 @@ ConfigLoad load_toml_config_text(std::string_view text, std::string_view source_
   }
   TomlChecker c(out.issues);
   Config& cfg = out.config;
-  c.unknown_keys(root, "", {"server", "admin", "pool", "tenants", "users", "profiles"});
+  c.unknown_keys(root, "", {"server", "admin", "audit", "pool", "tenants", "users", "profiles"});
 
   if (auto* s = c.table(root, "server", "")) {
     c.unknown_keys(
@@ -537,14 +623,22 @@ ConfigLoad load_toml_config_text(std::string_view text, std::string_view source_
 
   if (auto* a = c.table(root, "admin", "")) read_admin(c, *a, cfg.admin);
 
+  if (auto* a = c.table(root, "audit", "")) read_audit(c, *a, cfg.audit);
+
   PoolConfig default_pool;
   if (auto* p = c.table(root, "pool", "")) read_pool(c, *p, "pool", default_pool);
 
   for (auto& [t, path] : c.table_array(root, "tenants")) {
     TenantConfig tenant;
     tenant.pool = default_pool;
-    c.unknown_keys(*t, path, {"name", "default_profile", "postgres", "mysql", "pool"});
+    c.unknown_keys(*t, path,
+                   {"name", "default_profile", "postgres", "mysql", "pool", "slow_threshold_ms"});
     c.read(*t, "name", path, tenant.name);
+    if (t->get("slow_threshold_ms")) {
+      std::uint32_t ms = 0;
+      c.read_int(*t, "slow_threshold_ms", path, ms, 0, 86400 * 1000);
+      tenant.slow_threshold_ms = ms;
+    }
     c.read(*t, "default_profile", path, tenant.default_profile);
     if (auto* p = c.table(*t, "pool", path)) read_pool(c, *p, path + ".pool", tenant.pool);
     if (auto* l = c.table(*t, "postgres", path))
