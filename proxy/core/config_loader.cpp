@@ -256,11 +256,11 @@ void read_tls(TomlChecker& c, const toml::table& t, const std::string& path, Tls
 
 ListenerConfig read_listener(TomlChecker& c, const toml::table& t, const std::string& path) {
   ListenerConfig l;
-  c.unknown_keys(t, path,
-                 {"listen", "backend", "default_database", "client_tls", "server_tls",
-                  "read_timeout_seconds", "write_timeout_seconds", "auth_method",
-                  "caching_sha2_full_auth", "auth_user", "auth_query", "auth_dbname",
-                  "server_version"});
+  c.unknown_keys(
+      t, path,
+      {"listen", "backend", "default_database", "client_tls", "server_tls", "read_timeout_seconds",
+       "write_timeout_seconds", "auth_method", "caching_sha2_full_auth", "auth_user", "auth_query",
+       "auth_dbname", "server_version"});
   c.read_endpoint(t, "listen", path, l.listen);
   c.read_enum(t, "auth_method", path, l.auth_method,
               {{"scram-sha-256", ClientAuthMethod::scram_sha_256},
