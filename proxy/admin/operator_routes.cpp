@@ -3,6 +3,7 @@
 #include <chrono>
 #include <map>
 
+#include "pool/registry.hpp"
 #include "proxy/admin/blocking.hpp"
 #include "proxy/admin/config_view.hpp"
 #include "proxy/core/metrics.hpp"
@@ -141,7 +142,31 @@ void add_views(Router& router, LiveConfig& live) {
                         {"paused", false}});
       }
     }
-    return json_response({{"pools", list}});
+    // The backend pools of pool/ (PgBouncer's SHOW POOLS + SHOW STATS), one
+    // per (tenant, backend, database, user), once sessions lease from them.
+    json backend_pools = json::array();
+    for (const auto& p : pool::PoolRegistry::instance().snapshot()) {
+      if (!req.principal.may_access_tenant(p.key.tenant)) continue;
+      backend_pools.push_back({{"name", p.key.name()},
+                               {"tenant", p.key.tenant},
+                               {"backend", p.key.backend},
+                               {"database", p.key.database},
+                               {"user", p.key.user},
+                               {"mode", p.mode},
+                               {"size", p.size},
+                               {"in_use", p.budget_in_use},
+                               {"clients_active", p.clients_active},
+                               {"clients_waiting", p.clients_waiting},
+                               {"servers_active", p.servers_active},
+                               {"servers_idle", p.servers_idle},
+                               {"servers_login", p.servers_login},
+                               {"max_wait_us", p.max_wait_us},
+                               {"transactions", p.transactions},
+                               {"queries", p.queries},
+                               {"avg_wait_time_us", p.avg_wait_time_us},
+                               {"wait_timeouts", p.wait_timeouts}});
+    }
+    return json_response({{"pools", list}, {"backend_pools", backend_pools}});
   });
   router.add_sync("GET", "/api/v1/stats", AdminRole::read, [](Request&) {
     return json_response(
@@ -216,6 +241,19 @@ void add_operator_routes(Router& router, LiveConfig& config, Operations operatio
   auto started = std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch());
   r.add_collector([started](metrics::Exposition& out) {
     out.gauge("sqlwarden_start_time_seconds", "Unix time the proxy started", {}, started.count());
+    for (const auto& p : pool::PoolRegistry::instance().snapshot()) {
+      metrics::Labels l{{"pool", p.key.name()}, {"tenant", p.key.tenant}};
+      out.gauge("sqlwarden_pool_clients_waiting", "Clients waiting for a server connection", l,
+                p.clients_waiting);
+      out.gauge("sqlwarden_pool_servers_active", "Server connections leased to clients", l,
+                p.servers_active);
+      out.gauge("sqlwarden_pool_servers_idle", "Idle server connections", l, p.servers_idle);
+      out.gauge("sqlwarden_pool_max_wait_seconds", "How long the oldest waiting client has waited",
+                l, static_cast<double>(p.max_wait_us) / 1e6);
+      out.counter("sqlwarden_pool_wait_timeouts_total",
+                  "Clients that gave up waiting for a server connection", l,
+                  static_cast<double>(p.wait_timeouts));
+    }
   });
   add_views(router, config);
   add_actions(router, std::move(operations));

@@ -62,19 +62,11 @@ std::vector<double> latency_buckets() {
           0.05,   0.1,     0.25,   0.5,   1,      2.5,   5,    10};
 }
 
-void Exposition::gauge(std::string_view name, std::string_view help, const Labels& labels,
-                       double value) {
+void Exposition::add(std::string_view type, std::string_view name, std::string_view help,
+                     const Labels& labels, double value) {
   auto& f = families_[std::string(name)];
   f.help = help;
-  f.type = "gauge";
-  f.samples.emplace_back(labels, value);
-}
-
-void Exposition::counter(std::string_view name, std::string_view help, const Labels& labels,
-                         double value) {
-  auto& f = families_[std::string(name)];
-  f.help = help;
-  f.type = "counter";
+  f.type = type;
   f.samples.emplace_back(labels, value);
 }
 

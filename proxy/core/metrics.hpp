@@ -86,10 +86,17 @@ std::vector<double> latency_buckets();
 // pool sizes, audit queue depth): a collector adds samples to this.
 class Exposition {
  public:
-  void gauge(std::string_view name, std::string_view help, const Labels& labels, double value);
-  void counter(std::string_view name, std::string_view help, const Labels& labels, double value);
+  void gauge(std::string_view name, std::string_view help, const Labels& labels, double value) {
+    add("gauge", name, help, labels, value);
+  }
+  void counter(std::string_view name, std::string_view help, const Labels& labels, double value) {
+    add("counter", name, help, labels, value);
+  }
 
  private:
+  void add(std::string_view type, std::string_view name, std::string_view help,
+           const Labels& labels, double value);
+
   friend class Registry;
   struct Family {
     std::string help;
