@@ -169,235 +169,236 @@ void append_bind(Bytes& out, std::string_view portal, std::string_view statement
   w.cstring(portal);
   w.cstring(statement);
   w.bytes(rest);
-  void append_bind_text(Bytes & out, const std::vector<std::string_view>& params) {
-    std::size_t at = begin(out, msg::kBind);
-    ByteWriter w(out);
-    w.cstring("");  // unnamed portal
-    w.cstring("");  // unnamed statement
-    w.u16_be(0);    // all parameters in text format
-    w.u16_be(static_cast<std::uint16_t>(params.size()));
-    for (auto p : params) {
-      w.u32_be(static_cast<std::uint32_t>(p.size()));
-      w.bytes(as_bytes(p));
-    }
-    w.u16_be(0);  // all results in text format
-    finish(out, at);
-  }
+  finish(out, at);
+}
 
-  void append_execute(Bytes & out) {
-    std::size_t at = begin(out, msg::kExecute);
-    ByteWriter w(out);
-    w.cstring("");  // unnamed portal
-    w.u32_be(0);    // all rows
-    finish(out, at);
+void append_bind_text(Bytes& out, const std::vector<std::string_view>& params) {
+  std::size_t at = begin(out, msg::kBind);
+  ByteWriter w(out);
+  w.cstring("");  // unnamed portal
+  w.cstring("");  // unnamed statement
+  w.u16_be(0);    // all parameters in text format
+  w.u16_be(static_cast<std::uint16_t>(params.size()));
+  for (auto p : params) {
+    w.u32_be(static_cast<std::uint32_t>(p.size()));
+    w.bytes(as_bytes(p));
   }
+  w.u16_be(0);  // all results in text format
+  finish(out, at);
+}
 
-  void append_password(Bytes & out, std::string_view password) {
-    std::size_t at = begin(out, msg::kPassword);
-    ByteWriter(out).cstring(password);
-    finish(out, at);
+void append_execute(Bytes& out) {
+  std::size_t at = begin(out, msg::kExecute);
+  ByteWriter w(out);
+  w.cstring("");  // unnamed portal
+  w.u32_be(0);    // all rows
+  finish(out, at);
+}
+
+void append_password(Bytes& out, std::string_view password) {
+  std::size_t at = begin(out, msg::kPassword);
+  ByteWriter(out).cstring(password);
+  finish(out, at);
+}
+
+void append_sasl_initial_response(Bytes& out, std::string_view mechanism, std::string_view data) {
+  std::size_t at = begin(out, msg::kPassword);
+  ByteWriter w(out);
+  w.cstring(mechanism);
+  w.i32_be(static_cast<std::int32_t>(data.size()));
+  w.bytes(data);
+  finish(out, at);
+}
+
+void append_sasl_response(Bytes& out, std::string_view data) {
+  std::size_t at = begin(out, msg::kPassword);
+  ByteWriter(out).bytes(data);
+  finish(out, at);
+}
+
+void append_terminate(Bytes& out) {
+  finish(out, begin(out, msg::kTerminate));
+}
+
+void append_sync(Bytes& out) {
+  finish(out, begin(out, msg::kSync));
+}
+
+void append_startup(Bytes& out, const std::vector<std::pair<std::string, std::string>>& params) {
+  std::size_t at = out.size();
+  ByteWriter w(out);
+  w.u32_be(0);
+  w.u32_be(196608);  // protocol 3.0
+  for (const auto& [k, v] : params) {
+    w.cstring(k);
+    w.cstring(v);
   }
+  w.u8(0);
+  w.patch_u32_be(at, static_cast<std::uint32_t>(out.size() - at));
+}
 
-  void append_sasl_initial_response(Bytes & out, std::string_view mechanism,
-                                    std::string_view data) {
-    std::size_t at = begin(out, msg::kPassword);
-    ByteWriter w(out);
-    w.cstring(mechanism);
-    w.i32_be(static_cast<std::int32_t>(data.size()));
-    w.bytes(data);
-    finish(out, at);
+void append_cancel_request(Bytes& out, std::uint32_t pid, std::uint32_t key) {
+  ByteWriter w(out);
+  w.u32_be(16);
+  w.u32_be(80877102);
+  w.u32_be(pid);
+  w.u32_be(key);
+}
+
+Result<std::string_view> parse_query(ByteSpan message) {
+  auto r = body(message);
+  if (!r) return malformed("Query");
+  auto sql = r->cstring();
+  if (!sql || !r->empty()) return malformed("Query");
+  return *sql;
+}
+
+Result<ParseMessage> parse_parse(ByteSpan message) {
+  auto r = body(message);
+  if (!r) return malformed("Parse");
+  auto name = r->cstring();
+  auto sql = name ? r->cstring() : std::nullopt;
+  auto count = sql ? r->u16_be() : std::nullopt;
+  if (!count || r->remaining() != std::size_t{*count} * 4) return malformed("Parse");
+  return ParseMessage{*name, *sql};
+}
+
+Result<ParseFull> parse_parse_full(ByteSpan message) {
+  auto r = body(message);
+  if (!r) return malformed("Parse");
+  auto name = r->cstring();
+  auto sql = name ? r->cstring() : std::nullopt;
+  if (!sql) return malformed("Parse");
+  ByteSpan types = r->rest();
+  auto count = r->u16_be();
+  if (!count || r->remaining() != std::size_t{*count} * 4) return malformed("Parse");
+  return ParseFull{*name, *sql, types};
+}
+
+Result<BindNames> parse_bind_names(ByteSpan message) {
+  auto r = body(message);
+  if (!r) return malformed("Bind");
+  auto portal = r->cstring();
+  auto statement = portal ? r->cstring() : std::nullopt;
+  if (!statement) return malformed("Bind");
+  return BindNames{*portal, *statement, r->rest()};
+}
+
+Result<Target> parse_target(ByteSpan message) {
+  auto r = body(message);
+  if (!r) return malformed("Describe/Close");
+  auto what = r->u8();
+  auto name = what ? r->cstring() : std::nullopt;
+  if (!name || !r->empty() || (*what != 'S' && *what != 'P')) return malformed("Describe/Close");
+  return Target{static_cast<char>(*what), *name};
+}
+
+Result<char> parse_ready_for_query(ByteSpan message) {
+  auto r = body(message);
+  if (!r) return malformed("ReadyForQuery");
+  auto s = r->u8();
+  if (!s || !r->empty() || (*s != 'I' && *s != 'T' && *s != 'E')) return malformed("ReadyForQuery");
+  return static_cast<char>(*s);
+}
+
+Result<std::pair<std::uint32_t, std::uint32_t>> parse_backend_key_data(ByteSpan message) {
+  auto r = body(message);
+  if (!r) return malformed("BackendKeyData");
+  auto pid = r->u32_be();
+  auto key = r->u32_be();
+  if (!pid || !key || !r->empty()) return malformed("BackendKeyData");
+  return std::pair{*pid, *key};
+}
+
+Result<std::pair<std::string_view, std::string_view>> parse_parameter_status(ByteSpan message) {
+  auto r = body(message);
+  if (!r) return malformed("ParameterStatus");
+  auto name = r->cstring();
+  auto value = name ? r->cstring() : std::nullopt;
+  if (!value || !r->empty()) return malformed("ParameterStatus");
+  return std::pair{*name, *value};
+}
+
+Result<AuthRequest> parse_auth_request(ByteSpan message) {
+  auto r = body(message);
+  if (!r) return malformed("Authentication");
+  auto code = r->i32_be();
+  if (!code) return malformed("Authentication");
+  return AuthRequest{*code, r->rest()};
+}
+
+std::vector<std::string_view> parse_sasl_mechanisms(ByteSpan payload) {
+  std::vector<std::string_view> out;
+  ByteReader r(payload);
+  while (auto name = r.cstring()) {
+    if (name->empty()) break;
+    out.push_back(*name);
   }
+  return out;
+}
 
-  void append_sasl_response(Bytes & out, std::string_view data) {
-    std::size_t at = begin(out, msg::kPassword);
-    ByteWriter(out).bytes(data);
-    finish(out, at);
+Result<std::vector<std::pair<char, std::string_view>>> parse_error_fields(ByteSpan message) {
+  auto r = body(message);
+  if (!r) return malformed("ErrorResponse");
+  std::vector<std::pair<char, std::string_view>> out;
+  for (;;) {
+    auto code = r->u8();
+    if (!code) return malformed("ErrorResponse");
+    if (*code == 0) break;
+    auto value = r->cstring();
+    if (!value) return malformed("ErrorResponse");
+    out.emplace_back(static_cast<char>(*code), *value);
   }
+  return out;
+}
 
-  void append_terminate(Bytes & out) {
-    finish(out, begin(out, msg::kTerminate));
-  }
-
-  void append_sync(Bytes & out) {
-    finish(out, begin(out, msg::kSync));
-  }
-
-  void append_startup(Bytes & out, const std::vector<std::pair<std::string, std::string>>& params) {
-    std::size_t at = out.size();
-    ByteWriter w(out);
-    w.u32_be(0);
-    w.u32_be(196608);  // protocol 3.0
-    for (const auto& [k, v] : params) {
-      w.cstring(k);
-      w.cstring(v);
-    }
-    w.u8(0);
-    w.patch_u32_be(at, static_cast<std::uint32_t>(out.size() - at));
-  }
-
-  void append_cancel_request(Bytes & out, std::uint32_t pid, std::uint32_t key) {
-    ByteWriter w(out);
-    w.u32_be(16);
-    w.u32_be(80877102);
-    w.u32_be(pid);
-    w.u32_be(key);
-  }
-
-  Result<std::string_view> parse_query(ByteSpan message) {
-    auto r = body(message);
-    if (!r) return malformed("Query");
-    auto sql = r->cstring();
-    if (!sql || !r->empty()) return malformed("Query");
-    return *sql;
-  }
-
-  Result<ParseMessage> parse_parse(ByteSpan message) {
-    auto r = body(message);
-    if (!r) return malformed("Parse");
-    auto name = r->cstring();
-    auto sql = name ? r->cstring() : std::nullopt;
-    auto count = sql ? r->u16_be() : std::nullopt;
-    if (!count || r->remaining() != std::size_t{*count} * 4) return malformed("Parse");
-    return ParseMessage{*name, *sql};
-  }
-
-  Result<ParseFull> parse_parse_full(ByteSpan message) {
-    auto r = body(message);
-    if (!r) return malformed("Parse");
-    auto name = r->cstring();
-    auto sql = name ? r->cstring() : std::nullopt;
-    if (!sql) return malformed("Parse");
-    ByteSpan types = r->rest();
-    auto count = r->u16_be();
-    if (!count || r->remaining() != std::size_t{*count} * 4) return malformed("Parse");
-    return ParseFull{*name, *sql, types};
-  }
-
-  Result<BindNames> parse_bind_names(ByteSpan message) {
-    auto r = body(message);
-    if (!r) return malformed("Bind");
-    auto portal = r->cstring();
-    auto statement = portal ? r->cstring() : std::nullopt;
-    if (!statement) return malformed("Bind");
-    return BindNames{*portal, *statement, r->rest()};
-  }
-
-  Result<Target> parse_target(ByteSpan message) {
-    auto r = body(message);
-    if (!r) return malformed("Describe/Close");
-    auto what = r->u8();
-    auto name = what ? r->cstring() : std::nullopt;
-    if (!name || !r->empty() || (*what != 'S' && *what != 'P')) return malformed("Describe/Close");
-    return Target{static_cast<char>(*what), *name};
-  }
-
-  Result<char> parse_ready_for_query(ByteSpan message) {
-    auto r = body(message);
-    if (!r) return malformed("ReadyForQuery");
-    auto s = r->u8();
-    if (!s || !r->empty() || (*s != 'I' && *s != 'T' && *s != 'E'))
-      return malformed("ReadyForQuery");
-    return static_cast<char>(*s);
-  }
-
-  Result<std::pair<std::uint32_t, std::uint32_t>> parse_backend_key_data(ByteSpan message) {
-    auto r = body(message);
-    if (!r) return malformed("BackendKeyData");
-    auto pid = r->u32_be();
-    auto key = r->u32_be();
-    if (!pid || !key || !r->empty()) return malformed("BackendKeyData");
-    return std::pair{*pid, *key};
-  }
-
-  Result<std::pair<std::string_view, std::string_view>> parse_parameter_status(ByteSpan message) {
-    auto r = body(message);
-    if (!r) return malformed("ParameterStatus");
-    auto name = r->cstring();
-    auto value = name ? r->cstring() : std::nullopt;
-    if (!value || !r->empty()) return malformed("ParameterStatus");
-    return std::pair{*name, *value};
-  }
-
-  Result<AuthRequest> parse_auth_request(ByteSpan message) {
-    auto r = body(message);
-    if (!r) return malformed("Authentication");
-    auto code = r->i32_be();
-    if (!code) return malformed("Authentication");
-    return AuthRequest{*code, r->rest()};
-  }
-
-  std::vector<std::string_view> parse_sasl_mechanisms(ByteSpan payload) {
-    std::vector<std::string_view> out;
-    ByteReader r(payload);
-    while (auto name = r.cstring()) {
-      if (name->empty()) break;
-      out.push_back(*name);
-    }
-    return out;
-  }
-
-  Result<std::vector<std::pair<char, std::string_view>>> parse_error_fields(ByteSpan message) {
-    auto r = body(message);
-    if (!r) return malformed("ErrorResponse");
-    std::vector<std::pair<char, std::string_view>> out;
-    for (;;) {
-      auto code = r->u8();
-      if (!code) return malformed("ErrorResponse");
-      if (*code == 0) break;
-      auto value = r->cstring();
-      if (!value) return malformed("ErrorResponse");
-      out.emplace_back(static_cast<char>(*code), *value);
-    }
-    return out;
-  }
-
-  Result<std::size_t> parse_data_row(ByteSpan message, std::span<std::optional<ByteSpan>> columns) {
-    auto r = body(message);
-    if (!r || message[0] != 'D') return malformed("DataRow");
-    auto count = r->u16_be();
-    if (!count || *count > columns.size()) return malformed("DataRow");
-    for (std::size_t i = 0; i < *count; ++i) {
-      auto len = r->i32_be();
-      if (!len || *len < -1) return malformed("DataRow");
-      if (*len == -1) {
-        columns[i] = std::nullopt;
-        continue;
-      }
-      auto value = r->bytes(static_cast<std::size_t>(*len));
-      if (!value) return malformed("DataRow");
-      columns[i] = *value;
-    }
-    if (!r->empty()) return malformed("DataRow");
-    return std::size_t{*count};
-  }
-
-  Result<SaslInitialResponse> parse_sasl_initial_response(ByteSpan message) {
-    auto r = body(message);
-    if (!r || message[0] != msg::kPassword) return malformed("SASLInitialResponse");
-    auto mech = r->cstring();
-    auto len = mech ? r->i32_be() : std::nullopt;
-    if (!len) return malformed("SASLInitialResponse");
+Result<std::size_t> parse_data_row(ByteSpan message, std::span<std::optional<ByteSpan>> columns) {
+  auto r = body(message);
+  if (!r || message[0] != 'D') return malformed("DataRow");
+  auto count = r->u16_be();
+  if (!count || *count > columns.size()) return malformed("DataRow");
+  for (std::size_t i = 0; i < *count; ++i) {
+    auto len = r->i32_be();
+    if (!len || *len < -1) return malformed("DataRow");
     if (*len == -1) {
-      if (!r->empty()) return malformed("SASLInitialResponse");
-      return SaslInitialResponse{*mech, {}};
+      columns[i] = std::nullopt;
+      continue;
     }
-    if (*len < 0 || static_cast<std::size_t>(*len) != r->remaining())
-      return malformed("SASLInitialResponse");
-    return SaslInitialResponse{*mech, as_chars(r->rest())};
+    auto value = r->bytes(static_cast<std::size_t>(*len));
+    if (!value) return malformed("DataRow");
+    columns[i] = *value;
   }
+  if (!r->empty()) return malformed("DataRow");
+  return std::size_t{*count};
+}
 
-  Result<std::string_view> parse_sasl_response(ByteSpan message) {
-    auto r = body(message);
-    if (!r || message[0] != msg::kPassword) return malformed("SASLResponse");
-    return as_chars(r->rest());
+Result<SaslInitialResponse> parse_sasl_initial_response(ByteSpan message) {
+  auto r = body(message);
+  if (!r || message[0] != msg::kPassword) return malformed("SASLInitialResponse");
+  auto mech = r->cstring();
+  auto len = mech ? r->i32_be() : std::nullopt;
+  if (!len) return malformed("SASLInitialResponse");
+  if (*len == -1) {
+    if (!r->empty()) return malformed("SASLInitialResponse");
+    return SaslInitialResponse{*mech, {}};
   }
+  if (*len < 0 || static_cast<std::size_t>(*len) != r->remaining())
+    return malformed("SASLInitialResponse");
+  return SaslInitialResponse{*mech, as_chars(r->rest())};
+}
 
-  Result<std::string_view> parse_password(ByteSpan message) {
-    auto r = body(message);
-    if (!r || message[0] != msg::kPassword) return malformed("PasswordMessage");
-    auto pw = r->cstring();
-    if (!pw || !r->empty()) return malformed("PasswordMessage");
-    return *pw;
-  }
+Result<std::string_view> parse_sasl_response(ByteSpan message) {
+  auto r = body(message);
+  if (!r || message[0] != msg::kPassword) return malformed("SASLResponse");
+  return as_chars(r->rest());
+}
+
+Result<std::string_view> parse_password(ByteSpan message) {
+  auto r = body(message);
+  if (!r || message[0] != msg::kPassword) return malformed("PasswordMessage");
+  auto pw = r->cstring();
+  if (!pw || !r->empty()) return malformed("PasswordMessage");
+  return *pw;
+}
 
 }  // namespace sw::pg::codec
