@@ -39,12 +39,24 @@ struct TlsConfig {
 enum class PoolMode { session, transaction, statement };
 const char* pool_mode_name(PoolMode m) noexcept;
 
+// One pool per (tenant, backend, database, backend user); these limits apply
+// to each, process-wide (pool/README.md).
 struct PoolConfig {
-  PoolMode mode = PoolMode::session;
-  std::uint32_t size = 20;  // seed 000: pool of 20
+  PoolMode mode = PoolMode::transaction;
+  std::uint32_t size = 20;  // seed 000: pool of 20; the most the backend ever sees
   std::uint32_t min_idle = 0;
+  std::uint32_t reserve_size = 0;  // extra connections for clients waiting > reserve_timeout
+  std::chrono::milliseconds reserve_timeout{5000};
+  std::uint32_t max_client_connections = 0;  // clients per pool; 0 = unlimited
   std::chrono::seconds server_idle_timeout{600};
+  std::chrono::seconds server_lifetime{3600};  // 0 = forever
   std::chrono::milliseconds connect_timeout{5000};
+  std::string server_check_query;                  // "" = the protocol's cheapest ping
+  std::chrono::seconds server_check_interval{30};  // check connections idle this long; 0 = never
+  std::chrono::milliseconds client_wait_timeout{120000};  // then 53300 / 1040-style error
+  // true: state that would pin a client in transaction/statement mode
+  // (temp tables, LISTEN, ...) is refused with an error instead.
+  bool strict = false;
 };
 
 // How the proxy authenticates clients (PostgreSQL listeners; MySQL ignores it).
@@ -78,11 +90,12 @@ struct TenantConfig {
 
 struct UserConfig {
   std::string name;
-  Secret password;                   // plain password, or a SCRAM verifier ("SCRAM-SHA-256$...")
-  std::string profile;               // empty = the tenant's default profile
-  std::string backend_user;          // empty = same as name
-  Secret backend_password;           // empty = same as password (when it is plain)
-  std::vector<std::string> tenants;  // empty = every tenant
+  Secret password;                    // plain password, or a SCRAM verifier ("SCRAM-SHA-256$...")
+  std::string profile;                // empty = the tenant's default profile
+  std::string backend_user;           // empty = same as name
+  Secret backend_password;            // empty = same as password (when it is plain)
+  std::vector<std::string> tenants;   // empty = every tenant
+  std::optional<PoolMode> pool_mode;  // overrides the tenant's pool mode for this user
 };
 
 enum class LogFormat { text, json };
@@ -150,6 +163,10 @@ struct Config {
   const ProfileConfig* find_profile(std::string_view name) const;
   // The profile a user gets on a tenant: the user's own, else the tenant's default.
   std::string_view profile_for(const UserConfig* user, const TenantConfig* tenant) const;
+  // The pool mode a user gets on a tenant: the user's override, else the tenant's.
+  static PoolMode pool_mode_for(const UserConfig* user, const TenantConfig& tenant) noexcept {
+    return user && user->pool_mode ? *user->pool_mode : tenant.pool.mode;
+  }
 };
 
 using ConfigPtr = std::shared_ptr<const Config>;

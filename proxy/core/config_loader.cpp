@@ -207,19 +207,36 @@ class TomlChecker {
   std::vector<ConfigIssue>& issues_;
 };
 
+const std::initializer_list<std::pair<std::string_view, PoolMode>> kPoolModes = {
+    {"session", PoolMode::session},
+    {"transaction", PoolMode::transaction},
+    {"statement", PoolMode::statement}};
+
 void read_pool(TomlChecker& c, const toml::table& t, const std::string& path, PoolConfig& pool) {
-  c.unknown_keys(t, path,
-                 {"mode", "size", "min_idle", "server_idle_timeout_seconds", "connect_timeout_ms"});
-  c.read_enum(t, "mode", path, pool.mode,
-              {{"session", PoolMode::session},
-               {"transaction", PoolMode::transaction},
-               {"statement", PoolMode::statement}});
+  c.unknown_keys(
+      t, path,
+      {"mode", "size", "min_idle", "reserve_size", "reserve_timeout_ms", "max_client_connections",
+       "server_idle_timeout_seconds", "server_lifetime_seconds", "connect_timeout_ms",
+       "server_check_query", "server_check_interval_seconds", "client_wait_timeout_ms", "strict"});
+  c.read_enum(t, "mode", path, pool.mode, kPoolModes);
   c.read_int(t, "size", path, pool.size, 1, 100000);
   c.read_int(t, "min_idle", path, pool.min_idle, 0, 100000);
+  c.read_int(t, "reserve_size", path, pool.reserve_size, 0, 100000);
+  c.read_duration(t, "reserve_timeout_ms", path, pool.reserve_timeout, 3600 * 1000);
+  c.read_int(t, "max_client_connections", path, pool.max_client_connections, 0, 10000000);
   c.read_duration(t, "server_idle_timeout_seconds", path, pool.server_idle_timeout, 86400 * 365);
+  c.read_duration(t, "server_lifetime_seconds", path, pool.server_lifetime, 86400 * 365);
   c.read_duration(t, "connect_timeout_ms", path, pool.connect_timeout, 3600 * 1000);
+  c.read(t, "server_check_query", path, pool.server_check_query);
+  c.read_duration(t, "server_check_interval_seconds", path, pool.server_check_interval,
+                  86400 * 365);
+  c.read_duration(t, "client_wait_timeout_ms", path, pool.client_wait_timeout, 86400 * 1000);
+  c.read(t, "strict", path, pool.strict);
   if (pool.min_idle > pool.size)
     c.issue(path + ".min_idle", t.get("min_idle"), "must not exceed size");
+  if (pool.client_wait_timeout.count() == 0)
+    c.issue(path + ".client_wait_timeout_ms", t.get("client_wait_timeout_ms"),
+            "must be at least 1 (clients must not wait forever)");
 }
 
 void read_tls(TomlChecker& c, const toml::table& t, const std::string& path, TlsConfig& tls,
@@ -483,13 +500,19 @@ ConfigLoad load_toml_config_text(std::string_view text, std::string_view source_
   for (auto& [u, path] : c.table_array(root, "users")) {
     UserConfig user;
     c.unknown_keys(*u, path,
-                   {"name", "password", "profile", "backend_user", "backend_password", "tenants"});
+                   {"name", "password", "profile", "backend_user", "backend_password", "tenants",
+                    "pool_mode"});
     c.read(*u, "name", path, user.name);
     c.read(*u, "password", path, user.password);
     c.read(*u, "profile", path, user.profile);
     c.read(*u, "backend_user", path, user.backend_user);
     c.read(*u, "backend_password", path, user.backend_password);
     c.read_strings(*u, "tenants", path, user.tenants);
+    if (u->get("pool_mode")) {
+      PoolMode mode = PoolMode::session;
+      c.read_enum(*u, "pool_mode", path, mode, kPoolModes);
+      user.pool_mode = mode;
+    }
     if (!u->get("password")) c.issue(path + ".password", u, "missing password");
     cfg.users.push_back(std::move(user));
   }

@@ -215,5 +215,44 @@ TEST(TomlConfig, PostgresAuthMethod) {
   EXPECT_TRUE(has_issue(bad, "tenants[0].postgres.auth_method", "not one of")) << dump(bad);
 }
 
+TEST(TomlConfig, PoolKeysPerTenantAndUser) {
+  std::string text = kValid;
+  text.replace(text.find("size = 10"), 9,
+               "size = 10\nmode = \"statement\"\nreserve_size = 2\nreserve_timeout_ms = 250\n"
+               "max_client_connections = 500\nserver_lifetime_seconds = 60\n"
+               "server_check_query = \"select 1\"\nserver_check_interval_seconds = 5\n"
+               "client_wait_timeout_ms = 1500\nstrict = true");
+  text += "pool_mode = \"session\"\n";
+  auto load = load_toml_config_text(text, "t.toml");
+  ASSERT_TRUE(load.ok()) << dump(load);
+  const Config& c = load.config;
+  const PoolConfig& p = c.tenants[0].pool;
+  EXPECT_EQ(p.mode, PoolMode::statement);
+  EXPECT_EQ(p.reserve_size, 2u);
+  EXPECT_EQ(p.reserve_timeout.count(), 250);
+  EXPECT_EQ(p.max_client_connections, 500u);
+  EXPECT_EQ(p.server_lifetime.count(), 60);
+  EXPECT_EQ(p.server_check_query, "select 1");
+  EXPECT_EQ(p.server_check_interval.count(), 5);
+  EXPECT_EQ(p.client_wait_timeout.count(), 1500);
+  EXPECT_TRUE(p.strict);
+  EXPECT_EQ(Config::pool_mode_for(c.find_user("app"), c.tenants[0]), PoolMode::session);
+  EXPECT_EQ(Config::pool_mode_for(nullptr, c.tenants[0]), PoolMode::statement);
+}
+
+TEST(TomlConfig, PoolDefaultsToTransactionModeAndRejectsBadKeys) {
+  auto load = load_toml_config_text(kValid, "t.toml");
+  ASSERT_TRUE(load.ok()) << dump(load);
+  EXPECT_EQ(load.config.tenants[0].pool.mode, PoolMode::transaction);
+  std::string text = kValid;
+  text.replace(text.find("size = 10"), 9,
+               "size = 10\nmode = \"pipeline\"\nclient_wait_timeout_ms = 0");
+  text += "pool_mode = \"both\"\n";
+  auto bad = load_toml_config_text(text, "t.toml");
+  EXPECT_TRUE(has_issue(bad, "pool.mode", "is not one of")) << dump(bad);
+  EXPECT_TRUE(has_issue(bad, "pool.client_wait_timeout_ms", "at least 1")) << dump(bad);
+  EXPECT_TRUE(has_issue(bad, "users[0].pool_mode", "is not one of")) << dump(bad);
+}
+
 }  // namespace
 }  // namespace sw
