@@ -3,7 +3,9 @@
 // handling and the tool executor, which logs in to a real sqlwarden's
 // listeners as exo_ai — on both engines. tools_http_test plays the same
 // conversation over HTTP.
+#include <fstream>
 #include <future>
+#include <iterator>
 
 #include <gtest/gtest.h>
 
@@ -16,7 +18,8 @@
 namespace sw::test {
 namespace {
 
-// A short statement timeout so the timeout step takes ~1.5 s, not 30 s.
+// The [tools] section as the test wants it: a short statement timeout so
+// the timeout step takes ~1.5 s, not 30 s.
 constexpr const char* kToolsToml = R"(
 [tools]
 database = "exo_cluster"
@@ -24,15 +27,20 @@ statement_timeout_ms = 1500
 max_rows = 1000
 )";
 
+// The proxy's own config file plus the test's [tools] section.
+std::shared_ptr<Config> tools_config(const ProxyProcess& proxy) {
+  std::ifstream in(proxy.dir() + "/sqlwarden.toml");
+  std::string text((std::istreambuf_iterator<char>(in)), {});
+  auto load = load_toml_config_text(text + kToolsToml, "sqlwarden.toml");
+  EXPECT_TRUE(load.issues.empty()) << load.issues.front().message;
+  return std::make_shared<Config>(load.config);
+}
+
 class ToolsConversation : public ::testing::Test {
  protected:
   static void SetUpTestSuite() {
-    ProxyOptions opts;
-    opts.extra_toml = kToolsToml;
-    proxy_ = new ProxyProcess("tools_conversation", opts);
-    auto load = load_toml_config_file(proxy_->dir() + "/sqlwarden.toml");
-    ASSERT_TRUE(load.issues.empty()) << load.issues.front().message;
-    executor_ = new tools::ToolExecutor(std::make_shared<Config>(load.config));
+    proxy_ = new ProxyProcess("tools_conversation");
+    executor_ = new tools::ToolExecutor(tools_config(*proxy_));
   }
   static void TearDownTestSuite() {
     delete executor_;

@@ -23,11 +23,10 @@ struct Reply {
 class Mcp : public ::testing::Test {
  protected:
   static void SetUpTestSuite() {
-    ProxyOptions opts;
-    opts.extra_toml = "[tools]\ndatabase = \"exo_cluster\"\n";
-    proxy_ = new ProxyProcess("tools_mcp", opts);
+    proxy_ = new ProxyProcess("tools_mcp");
     auto load = load_toml_config_file(proxy_->dir() + "/sqlwarden.toml");
     ASSERT_TRUE(load.issues.empty());
+    load.config.tools.database = "exo_cluster";
     executor_ = new tools::ToolExecutor(std::make_shared<Config>(load.config));
     server_ = new tools::McpServer(*executor_, "test");
   }

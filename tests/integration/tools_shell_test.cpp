@@ -4,6 +4,7 @@
 // capture-pane) with .schema, .history and .stats.
 #include <chrono>
 #include <fstream>
+#include <iterator>
 #include <thread>
 
 #include <fmt/format.h>
@@ -19,9 +20,12 @@ namespace {
 class Shell : public ::testing::Test {
  protected:
   static void SetUpTestSuite() {
-    ProxyOptions opts;
-    opts.extra_toml = "[tools]\ndatabase = \"exo_cluster\"\n";
-    proxy_ = new ProxyProcess("tools_shell", opts);
+    proxy_ = new ProxyProcess("tools_shell");
+    // The proxy's config with a [tools] section, as the shell reads it.
+    std::ifstream in(proxy_->dir() + "/sqlwarden.toml");
+    std::string text((std::istreambuf_iterator<char>(in)), {});
+    shell_toml_ = proxy_->dir() + "/shell.toml";
+    std::ofstream(shell_toml_) << text << "\n[tools]\ndatabase = \"exo_cluster\"\n";
     db_config_ = proxy_->dir() + "/db_config.json";
     std::ofstream(db_config_) << fmt::format(
         R"({{"host": "localhost", "port": {}, "user": "exo_ai", "password": "exo_ai",
@@ -39,9 +43,11 @@ class Shell : public ::testing::Test {
   }
   static ProxyProcess* proxy_;
   static std::string db_config_;
+  static std::string shell_toml_;
 };
 ProxyProcess* Shell::proxy_ = nullptr;
 std::string Shell::db_config_;
+std::string Shell::shell_toml_;
 
 TEST_F(Shell, QueryWithSeedConfig) {
   auto r = shell("--config " + shell_quote(db_config_) + " --query 'SELECT * FROM ai_models'");
@@ -57,7 +63,7 @@ TEST_F(Shell, SchemaBothEngines) {
   for (const char* t : {"ai_models", "cluster_nodes", "query_log"})
     EXPECT_NE(my.output.find(t), std::string::npos) << t << my.output;
   EXPECT_NE(my.output.find("PK"), std::string::npos);
-  auto pg = shell("--config " + shell_quote(proxy_->dir() + "/sqlwarden.toml") +
+  auto pg = shell("--config " + shell_quote(shell_toml_) +
                   " --engine postgres --schema --table cluster_nodes");
   EXPECT_EQ(pg.exit_code, 0) << pg.output;
   EXPECT_NE(pg.output.find("table cluster_nodes"), std::string::npos) << pg.output;
