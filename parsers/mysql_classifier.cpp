@@ -101,6 +101,18 @@ class Classifier {
     return StatementKind::unknown;
   }
 
+  // LOAD DATA|XML [LOW_PRIORITY|CONCURRENT] LOCAL INFILE 'file', from the
+  // word after LOAD.
+  void load_local(std::size_t i) {
+    if (!kw(i, "data") && !kw(i, "xml")) return;
+    ++i;
+    if (kw(i, "low_priority") || kw(i, "concurrent")) ++i;
+    if (!kw(i, "local")) return;
+    st_.local_infile = true;
+    if (kw(i + 1, "infile") && i + 2 < e_ && toks_[i + 2].kind == TokenKind::string)
+      st_.local_file = std::string(text(i + 2));
+  }
+
   // EXPLAIN/DESCRIBE/ANALYZE at `i` (after the leading word): options, then
   // either a statement (explain) or a table (describe).
   void explain_like(std::size_t i, bool executes) {
@@ -210,6 +222,7 @@ class Classifier {
       st_.kind = StatementKind::dcl;
     } else if (iequals(w, "load")) {
       st_.kind = next_is({"index"}) ? StatementKind::maintenance : StatementKind::load;
+      if (st_.kind == StatementKind::load) load_local(i + 1);
     } else if (iequals(w, "call")) {
       st_.kind = StatementKind::call;
     } else if (one_of(w, {"prepare", "execute", "deallocate"})) {

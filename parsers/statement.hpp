@@ -69,7 +69,12 @@ struct Statement {
   bool locking = false;           // FOR UPDATE / FOR SHARE / LOCK IN SHARE MODE
   bool select_into = false;       // SELECT … INTO table / OUTFILE / DUMPFILE / @var
   bool user_variable_assignment = false;  // MySQL @v := …
-  bool unsupported = false;               // a construct the analyzer cannot judge: fail closed
+  // MySQL LOAD DATA|XML … LOCAL INFILE: the server will ask the client for
+  // a file. `local_file` is the file-name literal as written (quotes and
+  // escapes included; empty when it is not a plain string literal).
+  bool local_infile = false;
+  std::string local_file;
+  bool unsupported = false;  // a construct the analyzer cannot judge: fail closed
   std::string unsupported_reason;
   std::string tag;  // command words for messages, e.g. "DROP TABLE"
   std::vector<QualifiedName> tables;

@@ -142,6 +142,14 @@ Verdict check_statement(const Profile& p, const Statement& st, const RequestFact
 Verdict evaluate(const Profile& p, const RequestFacts& f) {
   const parsers::Analysis& a = *f.analysis;
   StatementKind first = a.statements.empty() ? StatementKind::unknown : a.statements[0].kind;
+  if (!p.local_infile)
+    for (const auto& st : a.statements)
+      if (st.local_infile)
+        return deny("local_infile",
+                    fmt::format("sqlwarden: LOAD DATA LOCAL INFILE is not enabled for profile '{}' "
+                                "(local_infile)",
+                                p.name),
+                    st.kind);
   if (p.allow_everything) {
     Verdict v;
     v.kind = first;

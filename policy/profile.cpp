@@ -187,6 +187,7 @@ Result<Profile> compile_profile(const ProfileConfig& c) {
   if (c.max_statements) p.max_statements = *c.max_statements;
   if (c.allow_writes) p.allow_writes = *c.allow_writes;
   if (c.allow_cross_database) p.allow_cross_database = *c.allow_cross_database;
+  if (c.local_infile) p.local_infile = *c.local_infile;
   if (c.base == "allow_all" && !c.allowed_kinds) p.allowed_kinds.fill(true);
   return p;
 }
@@ -195,6 +196,11 @@ Result<std::vector<Profile>> compile_profiles(const Config& config) {
   std::vector<Profile> out;
   for (auto name : kBuiltinProfiles) out.push_back(builtin_profile(name));
   for (const auto& c : config.profiles) {
+    if (is_allow_all_override(c)) {
+      for (auto& p : out)
+        if (p.name == "allow_all") p.local_infile = *c.local_infile;
+      continue;
+    }
     auto p = compile_profile(c);
     if (!p) return p.error();
     out.push_back(std::move(p.value()));

@@ -28,6 +28,9 @@ struct Profile {
   std::array<bool, parsers::kStatementKindCount> allowed_kinds{};
   bool allow_writes = true;
   bool allow_cross_database = true;
+  // MySQL LOAD DATA LOCAL INFILE (the server reads a file from the client):
+  // off unless configured, in every profile, allow_all included.
+  bool local_infile = false;
   std::vector<std::string> denied_functions;  // lower case; trailing '*' = prefix
   std::vector<TablePattern> denied_tables;
   std::vector<TablePattern> allowed_tables;  // empty: every table

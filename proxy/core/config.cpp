@@ -48,4 +48,10 @@ bool is_builtin_profile(std::string_view name) noexcept {
   return false;
 }
 
+bool is_allow_all_override(const ProfileConfig& p) noexcept {
+  return p.name == "allow_all" && p.local_infile && !p.allowed_kinds && !p.denied_functions &&
+         !p.allowed_tables && !p.denied_tables && !p.max_length && !p.max_statements &&
+         !p.allow_writes && !p.allow_cross_database;
+}
+
 }  // namespace sw

@@ -78,7 +78,21 @@ struct ListenerConfig {
   // MySQL: answer caching_sha2_password clients as a server with a cold
   // cache does — full authentication, the password sent over TLS.
   bool caching_sha2_full_auth = false;
+  // PostgreSQL authentication pass-through (PgBouncer's auth_user /
+  // auth_query): a client whose user has no [[users]] entry is checked
+  // against the password hash the backend stores, read by `auth_query`
+  // ($1 = the user name; returns name, password hash) over a connection
+  // logged in as `auth_user` (a [[users]] entry) to `auth_dbname` (empty =
+  // the database the client asked for). Empty auth_user = off.
+  std::string auth_user;
+  std::string auth_query;
+  std::string auth_dbname;
 };
+
+// The default auth_query: the SECURITY DEFINER lookup function that
+// docs/auth-query.md shows how to create (config/samples/auth_lookup.pg.sql).
+inline constexpr std::string_view kDefaultPgAuthQuery =
+    "SELECT rolname, rolpassword FROM sqlwarden.user_lookup($1)";
 
 struct TenantConfig {
   std::string name;
@@ -135,6 +149,11 @@ struct ToolsConfig {
 inline constexpr std::string_view kBuiltinProfiles[] = {"allow_all", "read_only", "exo_ai"};
 bool is_builtin_profile(std::string_view name) noexcept;
 
+struct ProfileConfig;
+// [profiles.allow_all] holding nothing but local_infile: the one setting of a
+// built-in profile the config may change.
+bool is_allow_all_override(const ProfileConfig& p) noexcept;
+
 // A custom policy profile ([profiles.NAME]): starts from a built-in one
 // (`base`) and overrides what is set. Unset keys keep the base's value.
 struct ProfileConfig {
@@ -148,6 +167,7 @@ struct ProfileConfig {
   std::optional<std::uint32_t> max_statements;               // per request; 0 = unlimited
   std::optional<bool> allow_writes;
   std::optional<bool> allow_cross_database;
+  std::optional<bool> local_infile;  // MySQL LOAD DATA LOCAL INFILE (default off)
 };
 
 struct Config {

@@ -255,10 +255,10 @@ void read_tls(TomlChecker& c, const toml::table& t, const std::string& path, Tls
 
 ListenerConfig read_listener(TomlChecker& c, const toml::table& t, const std::string& path) {
   ListenerConfig l;
-  c.unknown_keys(
-      t, path,
-      {"listen", "backend", "default_database", "client_tls", "server_tls", "read_timeout_seconds",
-       "write_timeout_seconds", "auth_method", "caching_sha2_full_auth"});
+  c.unknown_keys(t, path,
+                 {"listen", "backend", "default_database", "client_tls", "server_tls",
+                  "read_timeout_seconds", "write_timeout_seconds", "auth_method",
+                  "caching_sha2_full_auth", "auth_user", "auth_query", "auth_dbname"});
   c.read_endpoint(t, "listen", path, l.listen);
   c.read_enum(t, "auth_method", path, l.auth_method,
               {{"scram-sha-256", ClientAuthMethod::scram_sha_256},
@@ -269,6 +269,10 @@ ListenerConfig read_listener(TomlChecker& c, const toml::table& t, const std::st
   if (!t.get("backend")) c.issue(path + ".backend", &t, "missing backend");
   c.read(t, "default_database", path, l.default_database);
   c.read(t, "caching_sha2_full_auth", path, l.caching_sha2_full_auth);
+  c.read(t, "auth_user", path, l.auth_user);
+  c.read(t, "auth_query", path, l.auth_query);
+  c.read(t, "auth_dbname", path, l.auth_dbname);
+  if (l.auth_query.empty()) l.auth_query = std::string(kDefaultPgAuthQuery);
   c.read_duration(t, "read_timeout_seconds", path, l.read_timeout, 86400);
   c.read_duration(t, "write_timeout_seconds", path, l.write_timeout, 86400);
   if (auto* tls = c.table(t, "client_tls", path))
@@ -282,9 +286,10 @@ ProfileConfig read_profile(TomlChecker& c, const toml::table& t, const std::stri
                            std::string name) {
   ProfileConfig p;
   p.name = std::move(name);
-  c.unknown_keys(t, path,
-                 {"base", "allowed_kinds", "denied_functions", "allowed_tables", "denied_tables",
-                  "max_length", "max_statements", "allow_writes", "allow_cross_database"});
+  c.unknown_keys(
+      t, path,
+      {"base", "allowed_kinds", "denied_functions", "allowed_tables", "denied_tables", "max_length",
+       "max_statements", "allow_writes", "allow_cross_database", "local_infile"});
   c.read(t, "base", path, p.base);
   auto strings = [&](std::string_view key, std::optional<std::vector<std::string>>& out) {
     if (!t.get(key)) return;
@@ -312,6 +317,7 @@ ProfileConfig read_profile(TomlChecker& c, const toml::table& t, const std::stri
   };
   flag("allow_writes", p.allow_writes);
   flag("allow_cross_database", p.allow_cross_database);
+  flag("local_infile", p.local_infile);
   if (p.allowed_kinds)
     for (const auto& k : *p.allowed_kinds)
       if (!is_statement_kind_name(k))
@@ -385,7 +391,34 @@ void validate_config(const Config& config, std::vector<ConfigIssue>& issues) {
       if (!tenant_names.count(tn))
         issues.push_back({path + ".tenants", 0, fmt::format("unknown tenant \"{}\"", tn)});
   }
+  validate_auth_users(config, issues);
   validate_profiles(config, issues);
+}
+
+// auth_user names the [[users]] entry whose backend credentials run
+// auth_query; the proxy must know its password in clear (a SCRAM verifier
+// cannot log in to the backend before any client has proved it).
+void validate_auth_users(const Config& config, std::vector<ConfigIssue>& issues) {
+  for (std::size_t i = 0; i < config.tenants.size(); ++i) {
+    const auto& t = config.tenants[i];
+    if (t.mysql && !t.mysql->auth_user.empty())
+      issues.push_back({fmt::format("tenants[{}].mysql.auth_user", i), 0,
+                        "auth_user is not supported on MySQL listeners yet"});
+    if (!t.postgres || t.postgres->auth_user.empty()) continue;
+    std::string path = fmt::format("tenants[{}].postgres.auth_user", i);
+    const UserConfig* u = config.find_user(t.postgres->auth_user);
+    if (!u) {
+      issues.push_back(
+          {path, 0,
+           fmt::format("auth_user \"{}\" is not a [[users]] entry", t.postgres->auth_user)});
+      continue;
+    }
+    const Secret& pw = u->backend_password.empty() ? u->password : u->backend_password;
+    if (pw.reveal().rfind("SCRAM-SHA-256$", 0) == 0)
+      issues.push_back({path, 0,
+                        fmt::format("auth_user \"{}\" needs a plain password or backend_password",
+                                    t.postgres->auth_user)});
+  }
 }
 
 void validate_profiles(const Config& config, std::vector<ConfigIssue>& issues) {
@@ -395,11 +428,15 @@ void validate_profiles(const Config& config, std::vector<ConfigIssue>& issues) {
   std::set<std::string> seen;
   for (const auto& p : config.profiles) {
     std::string path = "profiles." + p.name;
-    if (is_builtin_profile(p.name))
-      issues.push_back({path, 0, fmt::format("\"{}\" is a built-in profile", p.name)});
+    if (is_builtin_profile(p.name) && !is_allow_all_override(p))
+      issues.push_back(
+          {path, 0,
+           fmt::format("\"{}\" is a built-in profile (only [profiles.allow_all] local_infile "
+                       "may be set)",
+                       p.name)});
     if (!seen.insert(p.name).second)
       issues.push_back({path, 0, fmt::format("duplicate profile \"{}\"", p.name)});
-    if (!is_builtin_profile(p.base))
+    if (!is_builtin_profile(p.base) && !is_allow_all_override(p))
       issues.push_back(
           {path + ".base", 0,
            fmt::format("unknown base profile \"{}\" (allow_all, read_only, exo_ai)", p.base)});

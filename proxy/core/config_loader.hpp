@@ -41,6 +41,9 @@ ConfigLoad load_mariadb_env(EnvLookup getenv_fn, const Endpoint& listen);
 // Checks that span the whole snapshot (duplicate ports, user→tenant links).
 void validate_config(const Config& config, std::vector<ConfigIssue>& issues);
 
+// auth_user: an existing [[users]] entry with a password the proxy can use.
+void validate_auth_users(const Config& config, std::vector<ConfigIssue>& issues);
+
 // Profiles: built-in or [profiles.NAME] names only, for users and tenants.
 void validate_profiles(const Config& config, std::vector<ConfigIssue>& issues);
 bool is_statement_kind_name(std::string_view name) noexcept;

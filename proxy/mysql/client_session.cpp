@@ -8,6 +8,7 @@
 #include "proxy/mysql/client_auth.hpp"
 #include "proxy/mysql/codec/auth.hpp"
 #include "proxy/mysql/codec/constants.hpp"
+#include "proxy/mysql/codec/local_infile.hpp"
 #include "proxy/mysql/codec/messages.hpp"
 #include "proxy/mysql/connection_registry.hpp"
 
@@ -19,7 +20,6 @@ constexpr std::size_t client_buffer_bytes = 16 * 1024;
 constexpr std::size_t login_packet_limit = 1 << 20;
 // ER_UNKNOWN_ERROR: a server-side code (2xxx codes are the client library's own).
 constexpr std::uint16_t er_unknown_error = 1105;
-constexpr std::uint16_t er_not_allowed_command = 1148;
 
 std::string quote_identifier(std::string_view name) {
   std::string out = "`";
@@ -28,6 +28,23 @@ std::string quote_identifier(std::string_view name) {
     out += c;
   }
   return out + "`";
+}
+
+bool local_infile_configured(const Config& config) {
+  for (const auto& p : config.profiles)
+    if (p.local_infile.value_or(false)) return true;
+  return false;
+}
+
+// Cheap pre-check before the statement model runs: "infile" anywhere.
+bool mentions_infile(std::string_view sql) {
+  static constexpr std::string_view word = "infile";
+  for (std::size_t i = 0; i + word.size() <= sql.size(); ++i) {
+    std::size_t k = 0;
+    while (k < word.size() && (sql[i + k] | 0x20) == word[k]) ++k;
+    if (k == word.size()) return true;
+  }
+  return false;
 }
 
 std::uint32_t read_u32(ByteSpan payload, std::size_t at) {
@@ -133,6 +150,10 @@ net::awaitable<bool> ClientSession::handshake() {
                              cap::plugin_auth_lenenc_data | cap::connect_with_db |
                              cap::connect_attrs;
   if (ctx_->client_tls) advertised |= cap::ssl;
+  // LOAD DATA LOCAL: offered when some profile may use it (each statement is
+  // still checked against the user's own profile).
+  if ((backend.capabilities & cap::local_files) && local_infile_configured(*ctx_->config))
+    advertised |= cap::local_files;
   Greeting greeting;
   greeting.server_version = backend.server_version;
   greeting.connection_id = connection_id_;
@@ -355,8 +376,10 @@ net::awaitable<bool> ClientSession::command_loop_step() {
     join_payload(raw, command_);
     payload = command_;
   }
+  command_bytes_ = raw.size();
   bool keep = co_await handle_command(raw, payload, packet->info.next_seq);
-  client_.consume(raw.size());
+  client_.consume(command_bytes_);
+  command_bytes_ = 0;
   if (command_.capacity() > client_buffer_bytes) Bytes().swap(command_);
   co_return keep;
 }
@@ -371,6 +394,24 @@ net::awaitable<Result<bool>> ClientSession::admit(std::string_view sql, std::uin
   session.no_backslash_escapes = server_status_ & status::no_backslash_escapes;
   policy::Decision d = ctx_->gate->check(session, sql);
   if (d.allowed) co_return true;
+  if (d.rule == "local_infile") {
+    // Refused with the server's own words, as a server that does not allow
+    // the client's LOAD DATA LOCAL would (4166 inside a multi-statement).
+    spdlog::info("mysql: LOAD DATA LOCAL refused for '{}' (profile {}, local_infile off)", user_,
+                 profile_);
+    bool multi = plan_local_infile(sql, session.no_backslash_escapes, false).statements > 1;
+    bool sent = multi ? co_await send_err(er::local_infile_disabled, "HY000",
+                                          "The used command is not allowed because the MariaDB "
+                                          "server or client has disabled the local infile "
+                                          "capability",
+                                          seq)
+                      : co_await send_err(er::not_allowed_command, "42000",
+                                          "The used command is not allowed with this MariaDB "
+                                          "version",
+                                          seq);
+    if (!sent) co_return make_error(Errc::io, "client gone");
+    co_return false;
+  }
   // Policy messages already name sqlwarden; add nothing so clients read it once.
   std::string message = d.message.empty() ? "sqlwarden: statement denied by policy" : d.message;
   spdlog::info("mysql: denied for '{}' ({}): {}", user_, d.rule, message);
@@ -411,12 +452,13 @@ net::awaitable<bool> ClientSession::handle_command(ByteSpan raw, ByteSpan payloa
         case KillParse::not_kill:
           break;
       }
-      if (is_load_data_local(arg))
-        co_return co_await send_err(
-            er_not_allowed_command, "42000",
-            "sqlwarden: LOAD DATA LOCAL INFILE is disabled (the proxy never lets the server read "
-            "client files)",
-            seq);
+      // The gate allowed any LOAD DATA LOCAL in it: remember which files the
+      // server may ask for, in order.
+      expected_files_.clear();
+      if (mentions_infile(arg)) {
+        auto plan = plan_local_infile(arg, server_status_ & status::no_backslash_escapes, false);
+        expected_files_.assign(plan.files.begin(), plan.files.end());
+      }
       co_return co_await forward(raw, ResponseKind::text_rows, seq);
     }
     case Command::stmt_prepare: {
@@ -496,6 +538,15 @@ net::awaitable<bool> ClientSession::forward(ByteSpan raw, ResponseKind kind, std
   if (kind == ResponseKind::none) co_return true;
   tracker_.start(kind, seq);
   while (!tracker_.done()) {
+    // Only a request with allowed LOAD DATA LOCAL statements may see a file
+    // request; anywhere else the tracker refuses it as a protocol error.
+    bool files_expected = kind == ResponseKind::text_rows && !expected_files_.empty();
+    tracker_.set_stop_at_result_start(files_expected);
+    if (files_expected && tracker_.at_result_start()) {
+      int handled = co_await relay_local_infile();
+      if (handled < 0) co_return false;
+      if (handled > 0) continue;
+    }
     if (server.buffered().empty()) {
       if (auto st = co_await server.fill(); !st) {
         spdlog::info("mysql: backend connection of '{}' lost: {}", user_, st.error().message);
@@ -514,6 +565,55 @@ net::awaitable<bool> ClientSession::forward(ByteSpan raw, ResponseKind kind, std
   }
   if (tracker_.status_seen()) server_status_ = tracker_.status();
   co_return true;
+}
+
+net::awaitable<int> ClientSession::relay_local_infile() {
+  PacketChannel& server = server_->channel();
+  // The packet's first payload byte tells; fill until it is here.
+  while (server.buffered().size() < packet_header_size + 1)
+    if (auto st = co_await server.fill(); !st) co_return -1;
+  auto head = peek_header(server.buffered());
+  if (!head || head->length == 0 || server.buffered()[packet_header_size] != header::local_infile)
+    co_return 0;
+  auto packet = co_await server.read_packet(tracker_.next_seq(), 1 << 20);
+  if (!packet) {
+    spdlog::info("mysql: LOCAL INFILE request of '{}': {}", user_, packet.error().message);
+    co_return -1;
+  }
+  auto name = local_infile_request(single_payload(packet->raw));
+  if (!name || expected_files_.empty() || *name != expected_files_.front()) {
+    // A server naming another file than the client's statement: never let
+    // it read a client file. The backend connection is not trusted again.
+    spdlog::warn("mysql: backend asked '{}' for a LOCAL INFILE the statement did not name; refused",
+                 user_);
+    co_await send_err(er::not_allowed_command, "42000",
+                      "sqlwarden: the server asked for a local file the statement did not name; "
+                      "refused",
+                      tracker_.next_seq());
+    co_return -1;
+  }
+  expected_files_.pop_front();
+  std::uint8_t seq = packet->info.next_seq;
+  if (!co_await client_.write(packet->raw)) co_return -1;
+  server.consume(packet->raw.size());
+  // The command is done with: the client's buffer now holds its file.
+  client_.consume(command_bytes_);
+  command_bytes_ = 0;
+  // The file, packet by packet, until the client's empty packet.
+  for (;;) {
+    auto data = co_await client_.read_packet(seq, ctx_->config->server.max_message_bytes);
+    if (!data) {
+      spdlog::info("mysql: LOCAL INFILE data from '{}': {}", user_, data.error().message);
+      co_return -1;
+    }
+    seq = data->info.next_seq;
+    bool last = data->info.payload_size == 0;
+    if (!co_await server.write(data->raw)) co_return -1;
+    client_.consume(data->raw.size());
+    if (last) break;
+  }
+  tracker_.resume_after_local_infile(seq);
+  co_return 1;
 }
 
 net::awaitable<bool> ClientSession::handle_kill(const KillStatement& kill, std::uint8_t seq) {

@@ -5,6 +5,7 @@
 // then runs the command loop — every COM_QUERY and COM_STMT_PREPARE passes
 // the statement gate first; answers are relayed verbatim, packet by packet.
 #include <cstdint>
+#include <deque>
 #include <functional>
 #include <memory>
 #include <optional>
@@ -47,6 +48,10 @@ class ClientSession {
   net::awaitable<bool> command_loop_step();
   net::awaitable<bool> handle_command(ByteSpan raw, ByteSpan payload, std::uint8_t seq);
   net::awaitable<bool> forward(ByteSpan raw, ResponseKind kind, std::uint8_t seq);
+  // At a result start: a LOCAL INFILE request is relayed to the client (and
+  // its file back) only when it names the next expected file. 1 = handled,
+  // 0 = not such a request, -1 = the session must end.
+  net::awaitable<int> relay_local_infile();
   net::awaitable<bool> handle_kill(const KillStatement& kill, std::uint8_t seq);
   net::awaitable<bool> handle_change_user(ByteSpan payload, std::uint8_t seq);
   // True when the gate lets `sql` through; otherwise the denial was sent.
@@ -65,7 +70,8 @@ class ClientSession {
   std::unique_ptr<ServerConnection> server_;
   ResponseTracker tracker_;
   Bytes scratch_;
-  Bytes command_;  // joined payload of a command split over several packets
+  Bytes command_;                  // joined payload of a command split over several packets
+  std::size_t command_bytes_ = 0;  // the current command's bytes, still in client_'s buffer
   std::string scramble_;
   std::uint32_t connection_id_ = 0;
   std::uint32_t capabilities_ = 0;  // negotiated with the client (and the backend)
@@ -78,6 +84,8 @@ class ClientSession {
   std::string backend_password_;
   std::string connect_attrs_;
   std::string host_;
+  // LOAD DATA LOCAL file names of the current request, in order (local_infile.hpp).
+  std::deque<std::string> expected_files_;
 };
 
 }  // namespace sw::mysql

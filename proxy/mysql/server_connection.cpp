@@ -58,6 +58,8 @@ net::awaitable<Result<LoginOutcome>> ServerConnection::login(const BackendLogin&
                        cap::long_password | cap::protocol_41 | cap::secure_connection |
                        cap::plugin_auth;
   caps |= greeting_.capabilities & cap::plugin_auth_lenenc_data;
+  // LOAD DATA LOCAL: the client session relays file requests it checked.
+  caps |= login.capabilities & greeting_.capabilities & cap::local_files;
   if (login.database)
     caps |= cap::connect_with_db;
   else

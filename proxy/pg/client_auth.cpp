@@ -2,6 +2,7 @@
 
 #include <array>
 
+#include "proxy/pg/auth/credential.hpp"
 #include "proxy/pg/auth/crypto.hpp"
 #include "proxy/pg/auth/md5.hpp"
 #include "proxy/pg/auth/scram.hpp"
@@ -15,30 +16,30 @@ namespace {
 constexpr std::uint32_t kMaxAuthMessage = 65535;  // PostgreSQL's PG_MAX_AUTH_TOKEN_LENGTH
 
 AuthOutcome failed(const std::string& user) {
-  return {false, "28P01", "password authentication failed for user \"" + user + "\""};
+  return {false, "28P01", "password authentication failed for user \"" + user + "\"", std::nullopt};
 }
 AuthOutcome gone() {
-  return {false, "", ""};
+  return {false, "", "", std::nullopt};
 }
 AuthOutcome protocol(std::string message) {
-  return {false, "08P01", std::move(message)};
+  return {false, "08P01", std::move(message), std::nullopt};
 }
 
-bool is_verifier(const Secret& s) {
-  return s.reveal().rfind("SCRAM-SHA-256$", 0) == 0;
-}
-
-// The verifier for `user`: parsed from config, or derived once per worker
-// from a plain password.
-std::optional<auth::ScramVerifier> verifier_for(ListenerContext& ctx, const UserConfig* user) {
-  if (!user) return std::nullopt;
-  if (is_verifier(user->password)) return auth::ScramVerifier::parse(user->password.reveal());
-  auto it = ctx.scram_cache.find(user->name);
+// The verifier the client is checked against: parsed from a stored
+// verifier, or derived from a plain password (once per worker for
+// configured users). None for an unknown user or an md5 hash, which SCRAM
+// cannot use (PostgreSQL: "User does not have a valid SCRAM secret").
+std::optional<auth::ScramVerifier> verifier_for(ListenerContext& ctx, const ClaimedUser& user) {
+  if (!user.secret) return std::nullopt;
+  const std::string& secret = user.secret->reveal();
+  if (auth::is_scram_verifier(secret)) return auth::ScramVerifier::parse(secret);
+  if (auth::is_md5_hash(secret)) return std::nullopt;
+  if (!user.cache_verifier)
+    return auth::ScramVerifier::from_password(secret, auth::random_bytes(16));
+  auto it = ctx.scram_cache.find(user.name);
   if (it == ctx.scram_cache.end()) {
     auto salt = auth::random_bytes(16);
-    it = ctx.scram_cache
-             .emplace(user->name, auth::ScramVerifier::from_password(user->password.reveal(), salt))
-             .first;
+    it = ctx.scram_cache.emplace(user.name, auth::ScramVerifier::from_password(secret, salt)).first;
   }
   return it->second;
 }
@@ -50,7 +51,7 @@ net::awaitable<bool> send(net::Stream& client, const Bytes& out) {
 }
 
 net::awaitable<AuthOutcome> md5_exchange(net::Stream& client, MessageReader& reader,
-                                         const std::string& user_name, const UserConfig* user) {
+                                         const ClaimedUser& user) {
   auto salt_bytes = auth::random_bytes(4);
   std::array<std::uint8_t, 4> salt{};
   std::copy(salt_bytes.begin(), salt_bytes.end(), salt.begin());
@@ -65,16 +66,16 @@ net::awaitable<AuthOutcome> md5_exchange(net::Stream& client, MessageReader& rea
   if (!pw) co_return protocol("invalid password packet size");
   std::string answer(*pw);
   reader.consume(m->size());
-  if (!user) co_return failed(user_name);
-  std::string expected =
-      auth::md5_response(auth::md5_stored(user->password.reveal(), user_name), salt);
-  if (!auth::equal_ct(as_bytes(answer), as_bytes(expected))) co_return failed(user_name);
-  co_return AuthOutcome{true, "", ""};
+  if (!user.secret) co_return failed(user.name);
+  const std::string& secret = user.secret->reveal();
+  std::string stored = auth::is_md5_hash(secret) ? secret : auth::md5_stored(secret, user.name);
+  std::string expected = auth::md5_response(stored, salt);
+  if (!auth::equal_ct(as_bytes(answer), as_bytes(expected))) co_return failed(user.name);
+  co_return AuthOutcome{true, "", "", std::nullopt};
 }
 
 net::awaitable<AuthOutcome> scram_exchange(ListenerContext& ctx, net::Stream& client,
-                                           MessageReader& reader, const std::string& user_name,
-                                           const UserConfig* user) {
+                                           MessageReader& reader, const ClaimedUser& user) {
   auto verifier = verifier_for(ctx, user);
   // Over TLS, offer channel binding too (PostgreSQL lists -PLUS first).
   Bytes binding = client.tls_server_end_point();
@@ -101,7 +102,7 @@ net::awaitable<AuthOutcome> scram_exchange(ListenerContext& ctx, net::Stream& cl
   reader.consume(m->size());
   if (!server_first) {
     if (server_first.error().code == Errc::unsupported)
-      co_return AuthOutcome{false, "0A000", server_first.error().message};
+      co_return AuthOutcome{false, "0A000", server_first.error().message, std::nullopt};
     co_return protocol(server_first.error().message);
   }
   out.clear();
@@ -117,33 +118,32 @@ net::awaitable<AuthOutcome> scram_exchange(ListenerContext& ctx, net::Stream& cl
   auto server_final = server.on_client_final(*response);
   reader.consume(m->size());
   if (!server_final) {
-    if (server_final.error().code == Errc::auth_failed) co_return failed(user_name);
+    if (server_final.error().code == Errc::auth_failed) co_return failed(user.name);
     co_return protocol(server_final.error().message);
   }
   out.clear();
   codec::append_auth(out, codec::AuthCode::sasl_final, as_bytes(*server_final));
   if (!co_await send(client, out)) co_return gone();
-  co_return AuthOutcome{true, "", ""};
+  co_return AuthOutcome{true, "", "", server.recovered_keys()};
 }
 
 }  // namespace
 
 net::awaitable<AuthOutcome> authenticate_client(ListenerContext& ctx, net::Stream& client,
-                                                MessageReader& reader, const std::string& user_name,
-                                                const UserConfig* user) {
+                                                MessageReader& reader, const ClaimedUser& user) {
   switch (ctx.listener->auth_method) {
     case ClientAuthMethod::trust:
-      if (!user) co_return failed(user_name);
-      co_return AuthOutcome{true, "", ""};
+      if (!user.secret) co_return failed(user.name);
+      co_return AuthOutcome{true, "", "", std::nullopt};
     case ClientAuthMethod::md5:
-      // md5 needs the plain password; users stored as SCRAM verifiers use SCRAM.
-      if (!user || !is_verifier(user->password))
-        co_return co_await md5_exchange(client, reader, user_name, user);
+      // md5 needs a plain password or md5 hash; SCRAM verifiers use SCRAM.
+      if (!user.secret || !auth::is_scram_verifier(user.secret->reveal()))
+        co_return co_await md5_exchange(client, reader, user);
       [[fallthrough]];
     case ClientAuthMethod::scram_sha_256:
-      co_return co_await scram_exchange(ctx, client, reader, user_name, user);
+      co_return co_await scram_exchange(ctx, client, reader, user);
   }
-  co_return failed(user_name);
+  co_return failed(user.name);
 }
 
 }  // namespace sw::pg

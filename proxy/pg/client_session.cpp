@@ -9,6 +9,8 @@
 #include "proxy/net/connect.hpp"
 #include "proxy/net/spawn.hpp"
 #include "proxy/pg/auth/crypto.hpp"
+#include "proxy/pg/auth_lookup.hpp"
+#include "proxy/pg/backend_identity.hpp"
 #include "proxy/pg/client_auth.hpp"
 #include "proxy/pg/codec/frame_scanner.hpp"
 #include "proxy/pg/codec/messages.hpp"
@@ -175,7 +177,14 @@ net::awaitable<bool> ClientSession::startup() {
     if (!co_await reader_.fill(client_, 4)) co_return false;
     auto len = codec::startup_packet_length(reader_.avail());
     if (!len) {
-      co_await fatal("08P01", len.error().message);
+      // Like PostgreSQL: log it and close without an ErrorResponse. This is
+      // what a Terminate sent before the StartupMessage looks like (node-
+      // postgres sends one when end() is called while connecting), and the
+      // client expects no answer to it.
+      net::error_code ec;
+      auto peer = client_.socket().remote_endpoint(ec);
+      spdlog::info("pg: {} from {}", len.error().message,
+                   ec ? std::string("unknown") : peer.address().to_string());
       co_return false;
     }
     if (!co_await reader_.fill(client_, **len)) co_return false;
@@ -277,12 +286,28 @@ net::awaitable<bool> ClientSession::startup() {
                   ? *database_param
                   : (listener.default_database.empty() ? user_ : listener.default_database);
   const UserConfig* user = ctx_->config->find_user(user_);
+  const bool configured = user != nullptr;
   if (user && !user->tenants.empty() &&
       std::find(user->tenants.begin(), user->tenants.end(), ctx_->tenant->name) ==
           user->tenants.end())
     user = nullptr;  // not a user of this tenant: fails like an unknown user
 
-  auto outcome = co_await authenticate_client(*ctx_, client_, reader_, user_, user);
+  // A user without a [[users]] entry is checked against the secret the
+  // backend stores (auth_user/auth_query). No row: an unknown user.
+  std::optional<Secret> stored;
+  if (!configured && !listener.auth_user.empty()) {
+    auto found = co_await look_up_user();
+    if (!found) {
+      spdlog::warn("pg: auth_query for user \"{}\" failed: {}", user_, found.error().message);
+      co_await fatal("08006", "sqlwarden: cannot look up user \"" + user_ +
+                                  "\" on the database server (see the proxy log)");
+      co_return false;
+    }
+    stored = std::move(*found);
+  }
+  const Secret* secret = user ? &user->password : (stored ? &*stored : nullptr);
+  auto outcome = co_await authenticate_client(*ctx_, client_, reader_,
+                                              ClaimedUser{user_, secret, user != nullptr});
   if (!outcome.ok) {
     if (!outcome.sqlstate.empty()) {
       spdlog::info("pg: authentication failed for user \"{}\": {}", user_, outcome.message);
@@ -291,7 +316,7 @@ net::awaitable<bool> ClientSession::startup() {
     co_return false;
   }
 
-  profile_ = user->profile.empty() ? ctx_->tenant->default_profile : user->profile;
+  profile_ = user && !user->profile.empty() ? user->profile : ctx_->tenant->default_profile;
   gate_context_.protocol = Protocol::postgres;
   gate_context_.tenant = ctx_->tenant->name;
   gate_context_.user = user_;
@@ -304,21 +329,15 @@ net::awaitable<bool> ClientSession::startup() {
     }
   }
 
-  ServerLogin login;
-  login.backend = listener.backend;
-  login.user = user->backend_user.empty() ? user->name : user->backend_user;
-  login.password = user->backend_password.empty() ? user->password : user->backend_password;
-  login.database = database_;
-  login.params = std::move(forward);
-  login.connect_timeout = ctx_->tenant->pool.connect_timeout;
-  login.tls = &listener.server_tls;
-  login.tls_context = ctx_->server_tls.get();
-  login.scram_cache = &ctx_->backend_scram_cache;
-  if (login.password.reveal().rfind("SCRAM-SHA-256$", 0) == 0) {
-    co_await fatal("28000", "sqlwarden: no backend_password configured for user \"" + user_ +
-                                "\" (its password is a SCRAM verifier)");
+  auto identity =
+      user ? backend_identity(*user, outcome) : backend_identity(user_, *stored, outcome);
+  if (!identity) {
+    co_await fatal("28000", identity.error().message);
     co_return false;
   }
+  ServerLogin login = backend_login(identity->user, database_);
+  login.credential = std::move(identity->credential);
+  login.params = std::move(forward);
   auto [server, failure] = co_await ServerConnection::open(login);
   if (!server) {
     spdlog::warn("pg: backend login for user \"{}\" failed: {}", user_, failure.problem);
@@ -344,6 +363,31 @@ net::awaitable<bool> ClientSession::startup() {
   codec::append_backend_key_data(out, cancel_key_.pid, cancel_key_.key);
   codec::append_ready_for_query(out, server_->tx_status());
   co_return co_await write_client(out);
+}
+
+ServerLogin ClientSession::backend_login(std::string user, std::string database) const {
+  ServerLogin login;
+  login.backend = ctx_->listener->backend;
+  login.user = std::move(user);
+  login.database = std::move(database);
+  login.connect_timeout = ctx_->tenant->pool.connect_timeout;
+  login.tls = &ctx_->listener->server_tls;
+  login.tls_context = ctx_->server_tls.get();
+  login.scram_cache = &ctx_->backend_scram_cache;
+  return login;
+}
+
+net::awaitable<Result<std::optional<Secret>>> ClientSession::look_up_user() {
+  const ListenerConfig& listener = *ctx_->listener;
+  const UserConfig* auth_user = ctx_->config->find_user(listener.auth_user);
+  if (!auth_user)
+    co_return make_error(Errc::invalid_argument, "auth_user is not a configured user");
+  ServerLogin login =
+      backend_login(auth_user->backend_user.empty() ? auth_user->name : auth_user->backend_user,
+                    listener.auth_dbname.empty() ? database_ : listener.auth_dbname);
+  login.credential = auth::BackendCredential::password(
+      auth_user->backend_password.empty() ? auth_user->password : auth_user->backend_password);
+  co_return co_await lookup_stored_secret(login, listener.auth_query, user_);
 }
 
 net::awaitable<bool> ClientSession::handle_cancel_request(std::uint32_t pid, std::uint32_t key) {

@@ -7,6 +7,7 @@
 #include <chrono>
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -39,6 +40,10 @@ class ClientSession : public std::enable_shared_from_this<ClientSession> {
   };
 
   net::awaitable<bool> startup();
+  // Backend login basics (endpoint, TLS, timeouts) for `user` on `database`.
+  ServerLogin backend_login(std::string user, std::string database) const;
+  // The backend's stored secret for user_ (auth_user/auth_query).
+  net::awaitable<Result<std::optional<Secret>>> look_up_user();
   net::awaitable<bool> handle_cancel_request(std::uint32_t pid, std::uint32_t key);
   net::awaitable<void> client_to_server();
   net::awaitable<void> server_to_client();

@@ -2,6 +2,8 @@
 
 #include <array>
 
+#include <fmt/format.h>
+
 #include "proxy/net/connect.hpp"
 #include "proxy/pg/auth/md5.hpp"
 #include "proxy/pg/auth/scram.hpp"
@@ -99,18 +101,32 @@ net::awaitable<Result<std::string>> ServerConnection::authenticate(const ServerL
     } else if (type == codec::msg::kAuthentication) {
       auto req = codec::parse_auth_request(message);
       if (!req) co_return req.error();
-      const std::string& pw = login.password.reveal();
+      using Kind = auth::BackendCredential::Kind;
+      const auth::BackendCredential& cred = login.credential;
+      const std::string& pw = cred.secret.reveal();
+      auto cannot = [&](std::string_view method) {
+        return make_error(
+            Errc::unsupported,
+            fmt::format("backend asks for {} authentication, which needs the "
+                        "password of role \"{}\" (sqlwarden only has {})",
+                        method, login.user,
+                        cred.kind == Kind::md5_hash ? "its md5 hash" : "its SCRAM keys"));
+      };
       switch (static_cast<AuthCode>(req->code)) {
         case AuthCode::ok:
           break;
         case AuthCode::cleartext_password:
+          if (cred.kind != Kind::password) co_return cannot("password");
           codec::append_password(out, pw);
           break;
         case AuthCode::md5_password: {
           if (req->payload.size() != 4) co_return make_error(Errc::protocol_violation, "md5 salt");
+          if (cred.kind == Kind::scram_keys) co_return cannot("md5");
           std::array<std::uint8_t, 4> salt{};
           std::copy(req->payload.begin(), req->payload.end(), salt.begin());
-          codec::append_password(out, auth::md5_response(auth::md5_stored(pw, login.user), salt));
+          // md5 logins prove knowledge of the stored hash, so the hash suffices.
+          std::string stored = cred.kind == Kind::md5_hash ? pw : auth::md5_stored(pw, login.user);
+          codec::append_password(out, auth::md5_response(stored, salt));
           break;
         }
         case AuthCode::sasl: {
@@ -119,7 +135,11 @@ net::awaitable<Result<std::string>> ServerConnection::authenticate(const ServerL
             offered |= mech == auth::kScramSha256;
           if (!offered)
             co_return make_error(Errc::unsupported, "backend offers no SASL mechanism we support");
-          scram.emplace(pw);
+          if (cred.kind == Kind::md5_hash) co_return cannot("SCRAM-SHA-256");
+          if (cred.kind == Kind::scram_keys)
+            scram.emplace(cred.scram);
+          else
+            scram.emplace(pw);
           scram->set_cache(login.scram_cache);
           codec::append_sasl_initial_response(out, auth::kScramSha256, scram->client_first());
           break;

@@ -12,6 +12,7 @@
 #include "proxy/core/config.hpp"
 #include "proxy/core/result.hpp"
 #include "proxy/net/tls.hpp"
+#include "proxy/pg/auth/credential.hpp"
 #include "proxy/pg/auth/scram.hpp"
 #include "proxy/pg/cancel_registry.hpp"
 #include "proxy/pg/message_reader.hpp"
@@ -21,7 +22,7 @@ namespace sw::pg {
 struct ServerLogin {
   Endpoint backend;
   std::string user;
-  Secret password;
+  auth::BackendCredential credential;
   std::string database;
   // Other startup parameters to pass on (application_name, options, ...).
   std::vector<std::pair<std::string, std::string>> params;

@@ -6,6 +6,7 @@
 
 #include "proxy/mysql/codec/handshake.hpp"
 #include "proxy/mysql/codec/lenenc.hpp"
+#include "proxy/mysql/codec/local_infile.hpp"
 #include "proxy/mysql/codec/messages.hpp"
 #include "proxy/mysql/codec/packet.hpp"
 #include "proxy/mysql/codec/response_tracker.hpp"
@@ -82,7 +83,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     case 5: {
       KillStatement k;
       (void)parse_kill_statement(as_chars(in), k);
-      (void)is_load_data_local(as_chars(in));
+      (void)plan_local_infile(as_chars(in), in.size() % 2 == 0, false);
+      (void)local_infile_request(in);
       break;
     }
     default: {

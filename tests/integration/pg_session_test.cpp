@@ -185,19 +185,19 @@ TEST(PgSession, PgbenchThreeModesZeroFailures) {
 
 TEST(PgSession, BadInputGets08P01AndClose) {
   ProxyProcess proxy("pg_bad", server_options("max_message_bytes = 65536\n"));
-  // Startup length below 8.
+  // Startup length below 8, or a startup packet over 10 kB: closed without
+  // an answer, as PostgreSQL does (pg_startup_test compares with direct).
   int fd = raw_connect(proxy.pg_port());
   ASSERT_GE(fd, 0);
   ::send(fd, "\x00\x00\x00\x04", 4, 0);
   std::string reply = read_all(fd);
   ::close(fd);
-  EXPECT_NE(reply.find("08P01"), std::string::npos);
-  // Startup packet over 10 kB.
+  EXPECT_EQ(reply, "");
   fd = raw_connect(proxy.pg_port());
   ::send(fd, "\x00\x01\x00\x00", 4, 0);
   reply = read_all(fd);
   ::close(fd);
-  EXPECT_NE(reply.find("08P01"), std::string::npos);
+  EXPECT_EQ(reply, "");
   // Unsupported protocol version.
   fd = raw_connect(proxy.pg_port());
   ::send(fd, "\x00\x00\x00\x08\x00\x02\x00\x00", 8, 0);

@@ -77,6 +77,61 @@ TEST(ProfileConfig, CrossDatabaseRule) {
   EXPECT_EQ(gate.check(s, "SELECT * FROM other.t").rule, "cross_database");
 }
 
+// LOAD DATA LOCAL INFILE: off in every profile unless configured; allow_all
+// may turn it on with [profiles.allow_all] local_infile (its only setting),
+// and every statement of a multi-statement request is checked.
+TEST(ProfileConfig, LocalInfile) {
+  auto gate_for = [](const sw::Config& cfg) {
+    auto profiles = sw::policy::compile_profiles(cfg);
+    EXPECT_TRUE(profiles.ok());
+    return sw::policy::PolicyGate(profiles.value());
+  };
+  sw::policy::SessionContext s;
+  s.protocol = sw::Protocol::mysql;
+  s.database = "exo_cluster";
+  const char* load = "LOAD DATA LOCAL INFILE '/tmp/x.csv' INTO TABLE t";
+  const char* multi = "SELECT 1; load data concurrent local infile 'y' into table t";
+
+  sw::Config plain;
+  auto off = gate_for(plain);
+  for (const char* profile : {"allow_all", "read_only", "exo_ai"}) {
+    s.profile = profile;
+    EXPECT_FALSE(off.check(s, load).allowed) << profile;
+  }
+  s.profile = "allow_all";
+  EXPECT_EQ(off.check(s, load).rule, "local_infile");
+  EXPECT_EQ(off.check(s, multi).rule, "local_infile");
+  EXPECT_TRUE(off.check(s, "LOAD DATA INFILE '/tmp/x.csv' INTO TABLE t").allowed);
+
+  auto load_cfg = sw::load_toml_config_text(std::string(kBase) + R"(
+[profiles.allow_all]
+local_infile = true
+[profiles.loader]
+base = "exo_ai"
+allowed_kinds = ["select", "load"]
+max_statements = 0
+)",
+                                            "test.toml");
+  ASSERT_TRUE(load_cfg.ok()) << (load_cfg.issues.empty() ? "" : load_cfg.issues[0].message);
+  auto on = gate_for(load_cfg.config);
+  EXPECT_TRUE(on.check(s, load).allowed);
+  EXPECT_TRUE(on.check(s, multi).allowed);
+  s.profile = "read_only";
+  EXPECT_FALSE(on.check(s, load).allowed);
+  s.profile = "loader";  // allows the kind, not the local file
+  EXPECT_EQ(on.check(s, load).rule, "local_infile");
+  EXPECT_EQ(on.check(s, multi).rule, "local_infile");
+
+  // Nothing else of a built-in profile can be changed.
+  auto bad = sw::load_toml_config_text(std::string(kBase) + R"(
+[profiles.allow_all]
+local_infile = true
+max_length = 10
+)",
+                                       "test.toml");
+  EXPECT_FALSE(bad.ok());
+}
+
 TEST(ProfileConfig, ConfigCheckRejectsUnknownProfiles) {
   std::string text = kBase;
   text += R"(

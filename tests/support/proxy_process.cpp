@@ -53,6 +53,7 @@ listen = "127.0.0.1:{}"
 
 [[tenants]]
 name = "default"
+{}
 [tenants.postgres]
 listen = "127.0.0.1:{}"
 backend = "{}:{}"
@@ -77,10 +78,12 @@ password = "reader"
 profile = "read_only"
 {}
 )",
-      options.workers, options.extra_server_toml, admin_port_, pg_port_,
+      options.workers, options.extra_server_toml, admin_port_, options.tenant_toml, pg_port_,
       options.pg_backend_port ? std::string("127.0.0.1") : s.pg_host,
       options.pg_backend_port ? options.pg_backend_port : s.pg_port, options.pg_tenant_toml,
-      my_port_, s.my_host, s.my_port, options.my_tenant_toml, options.extra_toml);
+      my_port_, options.my_backend_port ? std::string("127.0.0.1") : s.my_host,
+      options.my_backend_port ? options.my_backend_port : s.my_port, options.my_tenant_toml,
+      options.extra_toml);
   std::ofstream(dir_ + "/sqlwarden.toml") << config;
 
   pid_ = ::fork();

@@ -12,9 +12,11 @@ namespace sw::test {
 struct ProxyOptions {
   std::string extra_server_toml;      // appended inside [server]
   std::string extra_toml;             // appended at the end of the file
+  std::string tenant_toml;            // appended inside [[tenants]] (default_profile, ...)
   std::string pg_tenant_toml;         // appended inside [tenants.postgres]
   std::string my_tenant_toml;         // appended inside [tenants.mysql]
   std::uint16_t pg_backend_port = 0;  // PostgreSQL backend on 127.0.0.1 (0 = the fixture's)
+  std::uint16_t my_backend_port = 0;  // MySQL backend on 127.0.0.1 (0 = the fixture's)
   unsigned workers = 2;
 };
 

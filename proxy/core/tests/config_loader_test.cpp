@@ -254,5 +254,37 @@ TEST(TomlConfig, PoolDefaultsToTransactionModeAndRejectsBadKeys) {
   EXPECT_TRUE(has_issue(bad, "users[0].pool_mode", "is not one of")) << dump(bad);
 }
 
+TEST(TomlConfig, PostgresAuthQuery) {
+  auto plain = load_toml_config_text(kValid, "t.toml");
+  ASSERT_TRUE(plain.ok()) << dump(plain);
+  EXPECT_TRUE(plain.config.tenants[0].postgres->auth_user.empty());
+  EXPECT_EQ(plain.config.tenants[0].postgres->auth_query, kDefaultPgAuthQuery);
+
+  std::string text = kValid;
+  text.insert(text.find("backend = \"127.0.0.1:15432\""),
+              "auth_user = \"app\"\nauth_dbname = \"postgres\"\n"
+              "auth_query = \"SELECT rolname, rolpassword FROM pg_authid WHERE rolname = $1\"\n");
+  auto load = load_toml_config_text(text, "t.toml");
+  ASSERT_TRUE(load.ok()) << dump(load);
+  const auto& pg = *load.config.tenants[0].postgres;
+  EXPECT_EQ(pg.auth_user, "app");
+  EXPECT_EQ(pg.auth_dbname, "postgres");
+  EXPECT_EQ(pg.auth_query, "SELECT rolname, rolpassword FROM pg_authid WHERE rolname = $1");
+
+  std::string unknown = text;
+  unknown.replace(unknown.find("auth_user = \"app\""), 17, "auth_user = \"bob\"");
+  auto bad = load_toml_config_text(unknown, "t.toml");
+  EXPECT_TRUE(has_issue(bad, "tenants[0].postgres.auth_user", "not a [[users]] entry"))
+      << dump(bad);
+
+  std::string verifier = text;
+  verifier.replace(verifier.find("password = \"s3cret\""), 19,
+                   "password = \"SCRAM-SHA-256$4096:c2FsdA==$"
+                   "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=:"
+                   "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=\"");
+  bad = load_toml_config_text(verifier, "t.toml");
+  EXPECT_TRUE(has_issue(bad, "tenants[0].postgres.auth_user", "plain password")) << dump(bad);
+}
+
 }  // namespace
 }  // namespace sw

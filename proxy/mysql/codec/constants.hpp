@@ -35,8 +35,9 @@ inline constexpr std::uint32_t deprecate_eof = 1u << 24;
 
 // What the proxy can relay faithfully. Flags that change the shape of what
 // the server sends (DEPRECATE_EOF, SESSION_TRACK, MULTI_RESULTS...) are
-// negotiated identically on both sides; COMPRESS and LOCAL_FILES are never
-// offered (LOAD DATA LOCAL would let the server read a client's files).
+// negotiated identically on both sides; COMPRESS is never offered, and
+// LOCAL_FILES only when a profile enables local_infile (the session checks
+// every file request the server makes against the client's statement).
 inline constexpr std::uint32_t proxy_supported =
     long_password | found_rows | long_flag | connect_with_db | odbc | ignore_space | protocol_41 |
     interactive | ignore_sigpipe | transactions | secure_connection | multi_statements |
@@ -106,7 +107,9 @@ inline constexpr std::uint16_t net_packets_out_of_order = 1156;  // 08S01
 inline constexpr std::uint16_t net_read_error = 1158;            // 08S01
 inline constexpr std::uint16_t net_read_interrupted = 1159;      // 08S01 timeout
 inline constexpr std::uint16_t not_supported = 1235;             // 42000
-inline constexpr std::uint16_t server_gone = 2006;               // client-side code, HY000
+inline constexpr std::uint16_t not_allowed_command = 1148;       // 42000 (LOAD DATA LOCAL off)
+inline constexpr std::uint16_t local_infile_disabled = 4166;  // HY000 (… inside a multi-statement)
+inline constexpr std::uint16_t server_gone = 2006;            // client-side code, HY000
 inline constexpr std::uint16_t lost_connection = 2013;
 inline constexpr std::uint16_t backend_unavailable = 1927;  // 70100 ER_CONNECTION_KILLED
 }  // namespace er

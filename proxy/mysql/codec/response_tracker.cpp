@@ -104,6 +104,7 @@ Result<std::size_t> ResponseTracker::consume(ByteSpan data) {
       continuation_ = length_ == max_packet_payload;
       header_have_ = 0;
       if (!continuation_ && ends_after_packet_) done_ = true;
+      if (stop_at_result_start_ && at_result_start()) break;
     }
   }
   return pos;

@@ -51,6 +51,20 @@ class ResponseTracker {
   std::uint32_t statement_id() const noexcept { return statement_id_; }
   std::uint8_t next_seq() const noexcept { return seq_; }
 
+  // At a packet boundary where a new result begins (the answer's first
+  // packet, or the next result of a multi-statement): the one place a
+  // LOAD DATA LOCAL INFILE request (0xFB) can come. The driver inspects it
+  // itself, before consume() sees it.
+  bool at_result_start() const noexcept {
+    return !done_ && state_ == State::first && header_have_ == 0 && !continuation_;
+  }
+  // With `on`, consume() also returns at every result start after the
+  // first, so the driver can look at the next packet before relaying it.
+  void set_stop_at_result_start(bool on) noexcept { stop_at_result_start_ = on; }
+  // The driver handled a LOCAL INFILE request and the file transfer; the
+  // server's answer to it (OK/ERR, perhaps more results) starts at `seq`.
+  void resume_after_local_infile(std::uint8_t seq) noexcept { seq_ = seq; }
+
  private:
   enum class State : std::uint8_t {
     first,
@@ -82,6 +96,7 @@ class ResponseTracker {
   bool status_seen_ = false;
   bool continuation_ = false;  // the current packet continues a 16 MiB one
   bool rows_seen_ = false;
+  bool stop_at_result_start_ = false;
   std::uint16_t status_ = 0;
   std::uint32_t statement_id_ = 0;
   std::uint64_t pending_ = 0;  // definitions still to come in this state

@@ -72,16 +72,6 @@ bool iequals(std::string_view a, std::string_view b) {
 
 }  // namespace
 
-bool is_load_data_local(std::string_view sql) {
-  Words w(sql);
-  if (!iequals(w.word(), "load")) return false;
-  auto what = w.word();
-  if (!iequals(what, "data") && !iequals(what, "xml")) return false;
-  auto next = w.word();
-  if (iequals(next, "low_priority") || iequals(next, "concurrent")) next = w.word();
-  return iequals(next, "local");
-}
-
 KillParse parse_kill_statement(std::string_view sql, KillStatement& out) {
   Words w(sql);
   if (!iequals(w.word(), "kill")) return KillParse::not_kill;

@@ -24,8 +24,4 @@ enum class KillParse {
 
 KillParse parse_kill_statement(std::string_view sql, KillStatement& out);
 
-// LOAD DATA|XML [LOW_PRIORITY|CONCURRENT] LOCAL INFILE: the server would ask
-// the client for a file; the proxy refuses it before it reaches the server.
-bool is_load_data_local(std::string_view sql);
-
 }  // namespace sw::mysql

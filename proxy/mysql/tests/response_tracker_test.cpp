@@ -169,5 +169,42 @@ TEST(MyResponseTracker, LocalInfileRequestIsRefused) {
   EXPECT_FALSE(t.consume(s.bytes));
 }
 
+// LOAD DATA LOCAL: with stop_at_result_start the driver gets to see every
+// result's first packet (where a 0xFB file request can come) before it is
+// relayed, even when the server sent several results in one read.
+TEST(MyResponseTracker, StopsAtResultStartsWhenAsked) {
+  Script s;
+  s.ok(status::more_results, false);
+  std::size_t first = s.bytes.size();
+  s.ok(status::more_results, false);
+  std::size_t second = s.bytes.size();
+  s.ok(0, false);
+  ResponseTracker t(cap::deprecate_eof);
+  t.start(ResponseKind::text_rows, 1);
+  t.set_stop_at_result_start(true);
+  EXPECT_TRUE(t.at_result_start());
+  auto used = t.consume(s.bytes);
+  ASSERT_TRUE(used);
+  EXPECT_EQ(*used, first);
+  EXPECT_TRUE(t.at_result_start());
+  used = t.consume(ByteSpan(s.bytes).subspan(first));
+  ASSERT_TRUE(used);
+  EXPECT_EQ(*used, second - first);
+  t.set_stop_at_result_start(false);
+  used = t.consume(ByteSpan(s.bytes).subspan(second));
+  ASSERT_TRUE(used);
+  EXPECT_TRUE(t.done());
+  // After a handled file request the server's answer continues the sequence.
+  ResponseTracker u(cap::deprecate_eof);
+  u.start(ResponseKind::text_rows, 1);
+  u.resume_after_local_infile(4);
+  Script after;
+  after.seq = 4;
+  after.ok(0, false);
+  used = u.consume(after.bytes);
+  ASSERT_TRUE(used) << used.error().message;
+  EXPECT_TRUE(u.done());
+}
+
 }  // namespace
 }  // namespace sw::mysql

@@ -28,13 +28,5 @@ TEST(MyKill, OtherStatementsAndUnsupportedForms) {
   EXPECT_EQ(parse_kill_statement("KILL /*!50000 5 */", k), KillParse::unsupported);
 }
 
-TEST(MyLoadDataLocal, Detected) {
-  EXPECT_TRUE(is_load_data_local("LOAD DATA LOCAL INFILE '/etc/passwd' INTO TABLE t"));
-  EXPECT_TRUE(is_load_data_local("load  data low_priority local infile 'x' into table t"));
-  EXPECT_TRUE(is_load_data_local("/* c */ LOAD XML LOCAL INFILE 'x' INTO TABLE t"));
-  EXPECT_FALSE(is_load_data_local("LOAD DATA INFILE 'x' INTO TABLE t"));
-  EXPECT_FALSE(is_load_data_local("SELECT 'LOAD DATA LOCAL'"));
-}
-
 }  // namespace
 }  // namespace sw::mysql

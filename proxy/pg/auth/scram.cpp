@@ -163,6 +163,7 @@ Result<std::string> ScramServer::on_client_final(std::string_view m) {
   Sha256 stored = sha256(span(client_key));
   if (!verifier_ || !equal_ct(span(stored), span(v.stored_key)))
     return make_error(Errc::auth_failed, "wrong SCRAM proof");
+  recovered_ = ScramKeys{client_key, v.server_key};
   Sha256 server_signature = hmac_sha256(span(v.server_key), as_bytes(auth_message));
   return "v=" + base64_encode(span(server_signature));
 }
@@ -185,6 +186,8 @@ Sha256 SaltedPasswordCache::get(std::string_view password, ByteSpan salt, int it
 ScramClient::ScramClient(std::string password, std::string user)
     : password_(std::move(password)), user_(std::move(user)), client_nonce_(nonce()) {}
 
+ScramClient::ScramClient(const ScramKeys& keys) : keys_(keys), client_nonce_(nonce()) {}
+
 std::string ScramClient::client_first() {
   client_first_bare_ = "n=" + user_ + ",r=" + client_nonce_;
   return "n,," + client_first_bare_;
@@ -204,15 +207,22 @@ Result<std::string> ScramClient::on_server_first(std::string_view m) {
     return bad("iteration count");
   auto salt = base64_decode(*s);
   if (!salt || salt->empty()) return bad("salt");
-  Sha256 salted = cache_ ? cache_->get(password_, *salt, iterations)
-                         : pbkdf2_sha256(password_, *salt, iterations);
-  Sha256 client_key = hmac_sha256(span(salted), as_bytes("Client Key"));
+  Sha256 client_key{};
+  Sha256 server_key{};
+  if (keys_) {
+    client_key = keys_->client_key;
+    server_key = keys_->server_key;
+  } else {
+    Sha256 salted = cache_ ? cache_->get(password_, *salt, iterations)
+                           : pbkdf2_sha256(password_, *salt, iterations);
+    client_key = hmac_sha256(span(salted), as_bytes("Client Key"));
+    server_key = hmac_sha256(span(salted), as_bytes("Server Key"));
+  }
   Sha256 stored_key = sha256(span(client_key));
   std::string without_proof = "c=biws,r=" + std::string(*r);
   std::string auth_message = client_first_bare_ + "," + std::string(m) + "," + without_proof;
   Sha256 client_signature = hmac_sha256(span(stored_key), as_bytes(auth_message));
   Sha256 proof = xor_bytes(client_key, client_signature);
-  Sha256 server_key = hmac_sha256(span(salted), as_bytes("Server Key"));
   expected_server_signature_ =
       base64_encode(span(hmac_sha256(span(server_key), as_bytes(auth_message))));
   return without_proof + ",p=" + base64_encode(span(proof));

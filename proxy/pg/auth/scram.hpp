@@ -32,6 +32,17 @@ struct ScramVerifier {
   std::string to_string() const;
 };
 
+// A SCRAM password-equivalent: ClientKey, recovered from a client's proof
+// (ClientKey = ClientProof XOR ClientSignature, PgBouncer's method), and
+// ServerKey from the stored verifier. With both, the proxy can run the
+// client side of the backend's own SCRAM exchange for that role without
+// ever knowing the password — as long as the backend stores the same
+// verifier (same salt and iterations) the client was checked against.
+struct ScramKeys {
+  Sha256 client_key{};
+  Sha256 server_key{};
+};
+
 class ScramServer {
  public:
   // `verifier` empty: an unknown user; the exchange runs with made-up
@@ -46,6 +57,8 @@ class ScramServer {
   Result<std::string> on_client_first(std::string_view message, bool plus = false);
   // client-final-message -> server-final-message; Errc::auth_failed on a wrong proof.
   Result<std::string> on_client_final(std::string_view message);
+  // After a successful on_client_final: the keys that log in as this role.
+  const std::optional<ScramKeys>& recovered_keys() const noexcept { return recovered_; }
 
  private:
   std::optional<ScramVerifier> verifier_;
@@ -56,6 +69,7 @@ class ScramServer {
   std::string client_first_bare_;
   std::string server_first_;
   std::string nonce_;  // client nonce + server nonce
+  std::optional<ScramKeys> recovered_;
 };
 
 // SaltedPassword values already computed, keyed by password, salt and
@@ -75,6 +89,8 @@ class ScramClient {
   // PostgreSQL ignores the SCRAM user name (the startup packet names the
   // user), so it is empty unless a test needs RFC 7677's exact exchange.
   explicit ScramClient(std::string password, std::string user = "");
+  // Without the password: the keys recovered from a client's own login.
+  explicit ScramClient(const ScramKeys& keys);
   std::string client_first();
   // server-first-message -> client-final-message.
   Result<std::string> on_server_first(std::string_view message);
@@ -88,6 +104,7 @@ class ScramClient {
 
  private:
   std::string password_;
+  std::optional<ScramKeys> keys_;
   std::string user_;
   std::string client_nonce_;
   std::string client_first_bare_;

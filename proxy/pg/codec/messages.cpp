@@ -131,6 +131,29 @@ void append_parse(Bytes& out, std::string_view name, std::string_view sql) {
   finish(out, at);
 }
 
+void append_bind_text(Bytes& out, const std::vector<std::string_view>& params) {
+  std::size_t at = begin(out, msg::kBind);
+  ByteWriter w(out);
+  w.cstring("");  // unnamed portal
+  w.cstring("");  // unnamed statement
+  w.u16_be(0);    // all parameters in text format
+  w.u16_be(static_cast<std::uint16_t>(params.size()));
+  for (auto p : params) {
+    w.u32_be(static_cast<std::uint32_t>(p.size()));
+    w.bytes(as_bytes(p));
+  }
+  w.u16_be(0);  // all results in text format
+  finish(out, at);
+}
+
+void append_execute(Bytes& out) {
+  std::size_t at = begin(out, msg::kExecute);
+  ByteWriter w(out);
+  w.cstring("");  // unnamed portal
+  w.u32_be(0);    // all rows
+  finish(out, at);
+}
+
 void append_password(Bytes& out, std::string_view password) {
   std::size_t at = begin(out, msg::kPassword);
   ByteWriter(out).cstring(password);

@@ -56,6 +56,10 @@ void append_negotiate_protocol_version(Bytes& out, std::int32_t newest_minor,
                                        const std::vector<std::string>& unrecognized);
 void append_query(Bytes& out, std::string_view sql);
 void append_parse(Bytes& out, std::string_view name, std::string_view sql);
+// Bind of the unnamed statement to the unnamed portal, text parameters.
+void append_bind_text(Bytes& out, const std::vector<std::string_view>& params);
+// Execute of the unnamed portal, all rows.
+void append_execute(Bytes& out);
 void append_password(Bytes& out, std::string_view password);
 void append_sasl_initial_response(Bytes& out, std::string_view mechanism, std::string_view data);
 void append_sasl_response(Bytes& out, std::string_view data);

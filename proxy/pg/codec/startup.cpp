@@ -12,7 +12,8 @@ Result<std::optional<std::uint32_t>> startup_packet_length(ByteSpan buffered) {
   if (buffered.size() < 4) return std::optional<std::uint32_t>{};
   ByteReader r(buffered);
   std::uint32_t len = *r.u32_be();
-  if (len < 8 || len > kMaxStartupPacket)
+  // As PostgreSQL: the length minus its own 4 bytes within [4, 10000].
+  if (len < 8 || len - 4 > kMaxStartupPacket)
     return make_error(Errc::protocol_violation, "invalid length of startup packet");
   return std::optional<std::uint32_t>{len};
 }

@@ -33,7 +33,8 @@ struct StartupPacket {
 };
 
 // Length of the startup packet at the start of `buffered`, once 4 bytes are
-// there; an error when it is outside [8, kMaxStartupPacket].
+// there; an error when it is outside [8, kMaxStartupPacket + 4] (PostgreSQL
+// bounds the length without its own 4 bytes).
 Result<std::optional<std::uint32_t>> startup_packet_length(ByteSpan buffered);
 
 // Parses one whole startup packet (length prefix included).

@@ -86,8 +86,10 @@ TEST(Startup, ParsesStartupSslAndCancel) {
 TEST(Startup, RejectsBadPackets) {
   Bytes tiny{0, 0, 0, 4};
   EXPECT_FALSE(startup_packet_length(tiny));
-  Bytes big{0, 0, 0x27, 0x11};  // 10001 > 10000
+  Bytes big{0, 0, 0x27, 0x15};  // 10005 - 4 > 10000
   EXPECT_FALSE(startup_packet_length(big));
+  Bytes largest{0, 0, 0x27, 0x14};  // 10004 - 4 = 10000: PostgreSQL reads it
+  EXPECT_TRUE(startup_packet_length(largest));
   Bytes unterminated{0, 0, 0, 12, 0, 3, 0, 0, 'u', 's', 'e', 'r'};
   EXPECT_FALSE(parse_startup_packet(unterminated));
   Bytes no_value{0, 0, 0, 14, 0, 3, 0, 0, 'u', 's', 'e', 'r', 0, 0};

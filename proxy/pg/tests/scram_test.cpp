@@ -28,8 +28,7 @@ struct Exchange {
   Errc code = Errc::internal;
 };
 
-Exchange run(ScramServer& server, const std::string& password) {
-  ScramClient client(password);
+Exchange run(ScramServer& server, ScramClient& client) {
   auto first = server.on_client_first(client.client_first());
   if (!first) return {false, first.error().code};
   auto client_final = client.on_server_first(*first);
@@ -37,6 +36,11 @@ Exchange run(ScramServer& server, const std::string& password) {
   auto server_final = server.on_client_final(*client_final);
   if (!server_final) return {false, server_final.error().code};
   return {static_cast<bool>(client.on_server_final(*server_final)), Errc::internal};
+}
+
+Exchange run(ScramServer& server, const std::string& password) {
+  ScramClient client(password);
+  return run(server, client);
 }
 
 TEST(Scram, ServerAcceptsRightPasswordOnly) {
@@ -135,6 +139,34 @@ TEST(Scram, SaltedPasswordCacheGivesSameKeys) {
   auto server_final = server.on_client_final(*fin);
   ASSERT_TRUE(server_final);
   EXPECT_TRUE(client.on_server_final(*server_final));
+}
+
+// PgBouncer's pass-through: the keys a proxy recovers from one client's
+// proof log in to a second server holding the same verifier, without the
+// password, and the second server's signature is checked with ServerKey.
+TEST(Scram, RecoveredKeysLogInToTheBackend) {
+  auto v = ScramVerifier::from_password("only-the-client-knows", random_bytes(16));
+  ScramServer proxy_side(v);
+  EXPECT_FALSE(proxy_side.recovered_keys());
+  ASSERT_TRUE(run(proxy_side, "only-the-client-knows").ok);
+  ASSERT_TRUE(proxy_side.recovered_keys());
+  const ScramKeys keys = *proxy_side.recovered_keys();
+
+  for (int i = 0; i < 2; ++i) {  // fresh nonces each time: keys, not a replayed proof
+    ScramServer backend(v);
+    ScramClient client(keys);
+    EXPECT_TRUE(run(backend, client).ok);
+  }
+  // A backend with another verifier for the role refuses the keys.
+  ScramServer other(ScramVerifier::from_password("only-the-client-knows", random_bytes(16)));
+  ScramClient client(keys);
+  auto refused = run(other, client);
+  EXPECT_FALSE(refused.ok);
+  EXPECT_EQ(refused.code, Errc::auth_failed);
+  // A failed proof recovers nothing.
+  ScramServer wrong(v);
+  EXPECT_FALSE(run(wrong, "guess").ok);
+  EXPECT_FALSE(wrong.recovered_keys());
 }
 
 TEST(Md5, MatchesPostgres) {
