@@ -131,20 +131,6 @@ struct AdminConfig {
   std::vector<Secret> tokens;
 };
 
-// The AI tools (`POST /database`, `/mcp`, sqlwarden-shell): the executor is
-// a client of sqlwarden itself, logging in to a tenant's own listener as
-// `user`, so the gate, pool and audit apply to every tool call.
-struct ToolsConfig {
-  std::string user = "exo_ai";  // seed 000's tool user
-  Secret password;              // empty = the user's plain password from [[users]]
-  std::string database;         // empty = the listener's default_database
-  std::string engine;           // "mysql" | "postgres" | "" (mysql if present)
-  std::chrono::milliseconds statement_timeout{30000};  // cancelled on the server when it expires
-  std::uint32_t max_rows = 1000;                       // more rows → "truncated": true
-  std::uint32_t threads = 4;                           // executor threads (never the workers)
-  std::uint32_t warm_connections = 4;  // idle connections kept per (tenant, engine, user)
-};
-
 // Built-in policy profiles (policy/profile.cpp defines what they allow).
 inline constexpr std::string_view kBuiltinProfiles[] = {"allow_all", "read_only", "exo_ai"};
 bool is_builtin_profile(std::string_view name) noexcept;
@@ -173,7 +159,6 @@ struct ProfileConfig {
 struct Config {
   ServerConfig server;
   AdminConfig admin;
-  ToolsConfig tools;
   std::vector<TenantConfig> tenants;
   std::vector<UserConfig> users;
   std::vector<ProfileConfig> profiles;

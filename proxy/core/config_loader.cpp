@@ -326,22 +326,6 @@ ProfileConfig read_profile(TomlChecker& c, const toml::table& t, const std::stri
   return p;
 }
 
-void read_tools(TomlChecker& c, const toml::table& t, ToolsConfig& tools) {
-  const std::string path = "tools";
-  c.unknown_keys(t, path,
-                 {"user", "password", "database", "engine", "statement_timeout_ms", "max_rows",
-                  "threads", "warm_connections"});
-  c.read(t, "user", path, tools.user);
-  c.read(t, "password", path, tools.password);
-  c.read(t, "database", path, tools.database);
-  c.read_enum(t, "engine", path, tools.engine,
-              {{"mysql", "mysql"}, {"postgres", "postgres"}, {"", ""}});
-  c.read_duration(t, "statement_timeout_ms", path, tools.statement_timeout, 24 * 3600 * 1000);
-  c.read_int(t, "max_rows", path, tools.max_rows, 1, 10000000);
-  c.read_int(t, "threads", path, tools.threads, 1, 256);
-  c.read_int(t, "warm_connections", path, tools.warm_connections, 0, 1024);
-}
-
 }  // namespace
 
 // Statement kinds a profile may allow (parsers::statement_kind_name spells
@@ -468,6 +452,8 @@ ConfigLoad load_toml_config_text(std::string_view text, std::string_view source_
   }
   TomlChecker c(out.issues);
   Config& cfg = out.config;
+  // [tools] belongs to the AI tools (proxy/admin/tools/tools_config.hpp), which read it
+  // themselves: the core snapshot does not need their keys.
   c.unknown_keys(root, "", {"server", "admin", "tools", "pool", "tenants", "users", "profiles"});
 
   if (auto* s = c.table(root, "server", "")) {
@@ -504,8 +490,6 @@ ConfigLoad load_toml_config_text(std::string_view text, std::string_view source_
     c.read_strings(*a, "tokens", "admin", tokens);
     for (auto& tok : tokens) cfg.admin.tokens.emplace_back(std::move(tok));
   }
-
-  if (auto* t = c.table(root, "tools", "")) read_tools(c, *t, cfg.tools);
 
   PoolConfig default_pool;
   if (auto* p = c.table(root, "pool", "")) read_pool(c, *p, "pool", default_pool);

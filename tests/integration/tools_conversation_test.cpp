@@ -11,6 +11,7 @@
 
 #include "proxy/admin/tools/exo_api.hpp"
 #include "proxy/admin/tools/tool_executor.hpp"
+#include "proxy/admin/tools/tools_config.hpp"
 #include "proxy/core/config_loader.hpp"
 #include "tests/support/proxy_process.hpp"
 #include "tests/tools/conversation_runner.hpp"
@@ -27,20 +28,25 @@ statement_timeout_ms = 1500
 max_rows = 1000
 )";
 
-// The proxy's own config file plus the test's [tools] section.
-std::shared_ptr<Config> tools_config(const ProxyProcess& proxy) {
+// The proxy's own config file plus the test's [tools] section, read as the
+// runtime reads them.
+std::unique_ptr<tools::ToolExecutor> make_executor(const ProxyProcess& proxy) {
   std::ifstream in(proxy.dir() + "/sqlwarden.toml");
   std::string text((std::istreambuf_iterator<char>(in)), {});
-  auto load = load_toml_config_text(text + kToolsToml, "sqlwarden.toml");
+  text += kToolsToml;
+  auto load = load_toml_config_text(text, "sqlwarden.toml");
   EXPECT_TRUE(load.issues.empty()) << load.issues.front().message;
-  return std::make_shared<Config>(load.config);
+  auto tl = tools::load_tools_config(text);
+  EXPECT_TRUE(tl.problems.empty()) << tl.problems.front();
+  EXPECT_EQ(tl.config.statement_timeout.count(), 1500);
+  return std::make_unique<tools::ToolExecutor>(std::make_shared<Config>(load.config), tl.config);
 }
 
 class ToolsConversation : public ::testing::Test {
  protected:
   static void SetUpTestSuite() {
     proxy_ = new ProxyProcess("tools_conversation");
-    executor_ = new tools::ToolExecutor(tools_config(*proxy_));
+    executor_ = make_executor(*proxy_).release();
   }
   static void TearDownTestSuite() {
     delete executor_;
@@ -65,6 +71,16 @@ TEST_F(ToolsConversation, Postgres) {
 }
 TEST_F(ToolsConversation, Mysql) {
   EXPECT_GE(run_conversation("mysql", post), 20);
+}
+
+TEST(ToolsConfig, ProblemsNameTheKey) {
+  auto bad = tools::load_tools_config("[tools]\nmax_rows = 0\nengine = \"oracle\"\nfoo = 1\n");
+  ASSERT_EQ(bad.problems.size(), 3u);
+  EXPECT_NE(bad.problems[0].find("tools.foo"), std::string::npos);
+  auto none = tools::load_tools_config("[server]\nworkers = 1\n");
+  EXPECT_TRUE(none.problems.empty());
+  EXPECT_EQ(none.config.user, "exo_ai");
+  EXPECT_EQ(none.config.max_rows, 1000u);
 }
 
 TEST_F(ToolsConversation, BadRequestsAreAnswered400) {

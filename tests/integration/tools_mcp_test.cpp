@@ -26,8 +26,9 @@ class Mcp : public ::testing::Test {
     proxy_ = new ProxyProcess("tools_mcp");
     auto load = load_toml_config_file(proxy_->dir() + "/sqlwarden.toml");
     ASSERT_TRUE(load.issues.empty());
-    load.config.tools.database = "exo_cluster";
-    executor_ = new tools::ToolExecutor(std::make_shared<Config>(load.config));
+    tools::ToolsConfig tc;
+    tc.database = "exo_cluster";
+    executor_ = new tools::ToolExecutor(std::make_shared<Config>(load.config), tc);
     server_ = new tools::McpServer(*executor_, "test");
   }
   static void TearDownTestSuite() {

@@ -8,6 +8,7 @@
 #include <fmt/format.h>
 
 #include "proxy/admin/tools/tool_executor.hpp"
+#include "proxy/admin/tools/tools_config.hpp"
 #include "proxy/core/config_loader.hpp"
 #include "tools/shell/transport.hpp"
 
@@ -16,8 +17,9 @@ namespace {
 
 class DirectTransport final : public Transport {
  public:
-  DirectTransport(std::shared_ptr<Config> config, tools::ToolScope scope, std::string what)
-      : executor_(config), scope_(std::move(scope)), what_(std::move(what)) {}
+  DirectTransport(std::shared_ptr<Config> config, tools::ToolsConfig tools, tools::ToolScope scope,
+                  std::string what)
+      : executor_(config, std::move(tools)), scope_(std::move(scope)), what_(std::move(what)) {}
   nlohmann::json call(const std::string& tool, const nlohmann::json& arguments) override {
     return executor_.run(scope_, {tool, arguments});
   }
@@ -35,7 +37,8 @@ bool ends_with(std::string_view s, std::string_view suffix) {
 
 // Seed 000's JSON config: one MySQL endpoint (sqlwarden's MySQL listener or
 // a server). MARIADB_* environment variables override it, as in the seed.
-std::shared_ptr<Config> from_db_config(const std::string& path, std::string& error) {
+std::shared_ptr<Config> from_db_config(const std::string& path, tools::ToolsConfig& tools,
+                                       std::string& error) {
   std::ifstream in(path);
   if (!in) {
     error = "cannot read " + path;
@@ -65,29 +68,36 @@ std::shared_ptr<Config> from_db_config(const std::string& path, std::string& err
   }
   tenant.mysql = l;
   cfg->tenants.push_back(tenant);
-  cfg->tools.user = env("MARIADB_USER", j.value("user", "exo_ai"));
-  cfg->tools.password = Secret(env("MARIADB_PASSWORD", j.value("password", "")));
-  cfg->tools.database = env("MARIADB_DATABASE", j.value("database", ""));
-  cfg->tools.engine = "mysql";
-  cfg->tools.threads = 1;
+  tools.user = env("MARIADB_USER", j.value("user", "exo_ai"));
+  tools.password = Secret(env("MARIADB_PASSWORD", j.value("password", "")));
+  tools.database = env("MARIADB_DATABASE", j.value("database", ""));
+  tools.engine = "mysql";
+  tools.threads = 1;
   if (j.contains("read_timeout") && j["read_timeout"].is_number())
-    cfg->tools.statement_timeout = std::chrono::seconds(j["read_timeout"].get<int>());
-  if (cfg->tools.password.empty()) {
+    tools.statement_timeout = std::chrono::seconds(j["read_timeout"].get<int>());
+  if (tools.password.empty()) {
     error = path + ": no password (set \"password\" or MARIADB_PASSWORD)";
     return nullptr;
   }
   return cfg;
 }
 
-std::shared_ptr<Config> from_toml(const std::string& path, std::string& error) {
+std::shared_ptr<Config> from_toml(const std::string& path, tools::ToolsConfig& tools,
+                                  std::string& error) {
   auto load = load_toml_config_file(path);
   if (!load.issues.empty()) {
     const auto& i = load.issues.front();
     error = fmt::format("{}: {}: {}", path, i.path, i.message);
     return nullptr;
   }
+  auto tl = tools::load_tools_config_file(path);
+  if (!tl.problems.empty()) {
+    error = path + ": " + tl.problems.front();
+    return nullptr;
+  }
+  tools = std::move(tl.config);
+  tools.threads = 1;
   auto cfg = std::make_shared<Config>(std::move(load.config));
-  cfg->tools.threads = 1;
   return cfg;
 }
 
@@ -101,13 +111,14 @@ std::unique_ptr<Transport> make_transport(const TransportOptions& o, std::string
     error = "give --config FILE (db_config.json or sqlwarden.toml) or --url URL";
     return nullptr;
   }
-  auto cfg = ends_with(o.config_file, ".json") ? from_db_config(o.config_file, error)
-                                               : from_toml(o.config_file, error);
+  tools::ToolsConfig tools;
+  auto cfg = ends_with(o.config_file, ".json") ? from_db_config(o.config_file, tools, error)
+                                               : from_toml(o.config_file, tools, error);
   if (!cfg) return nullptr;
-  if (o.timeout_ms) cfg->tools.statement_timeout = std::chrono::milliseconds(o.timeout_ms);
+  if (o.timeout_ms) tools.statement_timeout = std::chrono::milliseconds(o.timeout_ms);
   tools::ToolScope scope{o.tenant, o.engine, "shell"};
-  std::string what = fmt::format("{} as {}", o.config_file, cfg->tools.user);
-  return std::make_unique<DirectTransport>(cfg, scope, what);
+  std::string what = fmt::format("{} as {}", o.config_file, tools.user);
+  return std::make_unique<DirectTransport>(cfg, std::move(tools), scope, what);
 }
 
 }  // namespace sw::shell

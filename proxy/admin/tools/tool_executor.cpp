@@ -40,8 +40,9 @@ std::string dump_json(const nlohmann::json& j) {
   return j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
 }
 
-ToolExecutor::ToolExecutor(ConfigPtr config) : config_(std::move(config)) {
-  std::size_t n = config_ ? config_->tools.threads : 1;
+ToolExecutor::ToolExecutor(ConfigPtr config, ToolsConfig tools)
+    : config_(std::move(config)), tools_(std::move(tools)) {
+  std::size_t n = tools_.threads;
   for (std::size_t i = 0; i < n; ++i) threads_.emplace_back([this] { worker_loop(); });
 }
 
@@ -54,15 +55,16 @@ ToolExecutor::~ToolExecutor() {
   for (auto& t : threads_) t.join();
 }
 
-void ToolExecutor::set_config(ConfigPtr config) {
+void ToolExecutor::set_config(ConfigPtr config, ToolsConfig tools) {
   std::lock_guard lock(mu_);
   config_ = std::move(config);
+  tools_ = std::move(tools);
   idle_.clear();
 }
 
-ConfigPtr ToolExecutor::snapshot() const {
+ToolExecutor::Snapshot ToolExecutor::snapshot() const {
   std::lock_guard lock(mu_);
-  return config_;
+  return {config_, tools_};
 }
 
 void ToolExecutor::worker_loop() {
@@ -115,11 +117,11 @@ ExecutorStats ToolExecutor::stats() const {
 }
 
 nlohmann::json ToolExecutor::dispatch(const ToolScope& scope, const ToolCall& call) {
-  ConfigPtr config = snapshot();
-  if (!config) return tool_error("no_config", "the executor has no configuration");
-  if (call.name == "query_database") return query_database(config, scope, call.arguments);
-  if (call.name == "get_database_schema") return get_database_schema(config, scope, call.arguments);
-  if (call.name == "test_database_connection") return test_database_connection(config, scope);
+  Snapshot snap = snapshot();
+  if (!snap.config) return tool_error("no_config", "the executor has no configuration");
+  if (call.name == "query_database") return query_database(snap, scope, call.arguments);
+  if (call.name == "get_database_schema") return get_database_schema(snap, scope, call.arguments);
+  if (call.name == "test_database_connection") return test_database_connection(snap, scope);
   return tool_error("unknown_tool", fmt::format("no tool named \"{}\"", call.name));
 }
 
@@ -155,33 +157,33 @@ struct ToolExecutor::Lease {
   }
 };
 
-nlohmann::json ToolExecutor::query_database(const ConfigPtr& config, const ToolScope& scope,
+nlohmann::json ToolExecutor::query_database(const Snapshot& snap, const ToolScope& scope,
                                             const nlohmann::json& args) {
-  auto resolved = resolve_target(*config, scope);
+  auto resolved = resolve_target(*snap.config, snap.tools, scope);
   if (auto* err = std::get_if<nlohmann::json>(&resolved)) return *err;
   auto& target = std::get<ResolvedTarget>(resolved);
   auto got = acquire(target.connect, target.key);
   if (auto* e = std::get_if<DbError>(&got)) return db_error_json(*e, "");
-  Lease lease{*this, target.key, config->tools.warm_connections,
+  Lease lease{*this, target.key, snap.tools.warm_connections,
               std::move(std::get<std::unique_ptr<DbConnection>>(got))};
-  return run_query_tool(*lease.conn, target, thread_gate(config), args);
+  return run_query_tool(*lease.conn, target, thread_gate(snap.config), args);
 }
 
-nlohmann::json ToolExecutor::get_database_schema(const ConfigPtr& config, const ToolScope& scope,
+nlohmann::json ToolExecutor::get_database_schema(const Snapshot& snap, const ToolScope& scope,
                                                  const nlohmann::json& args) {
-  auto resolved = resolve_target(*config, scope);
+  auto resolved = resolve_target(*snap.config, snap.tools, scope);
   if (auto* err = std::get_if<nlohmann::json>(&resolved)) return *err;
   auto& target = std::get<ResolvedTarget>(resolved);
   auto got = acquire(target.connect, target.key);
   if (auto* e = std::get_if<DbError>(&got)) return db_error_json(*e, "");
-  Lease lease{*this, target.key, config->tools.warm_connections,
+  Lease lease{*this, target.key, snap.tools.warm_connections,
               std::move(std::get<std::unique_ptr<DbConnection>>(got))};
   return run_schema_tool(*lease.conn, target, args);
 }
 
-nlohmann::json ToolExecutor::test_database_connection(const ConfigPtr& config,
+nlohmann::json ToolExecutor::test_database_connection(const Snapshot& snap,
                                                       const ToolScope& scope) {
-  auto resolved = resolve_target(*config, scope);
+  auto resolved = resolve_target(*snap.config, snap.tools, scope);
   if (auto* err = std::get_if<nlohmann::json>(&resolved)) return *err;
   auto& target = std::get<ResolvedTarget>(resolved);
   using Clock = std::chrono::steady_clock;
@@ -201,7 +203,7 @@ nlohmann::json ToolExecutor::test_database_connection(const ConfigPtr& config,
     err.update(base);
     return err;
   }
-  Lease lease{*this, target.key, config->tools.warm_connections,
+  Lease lease{*this, target.key, snap.tools.warm_connections,
               std::move(std::get<std::unique_ptr<DbConnection>>(got))};
   auto t1 = Clock::now();
   Outcome ping = lease.conn->run("SELECT 1", nlohmann::json::array(), target.limits);
@@ -213,7 +215,7 @@ nlohmann::json ToolExecutor::test_database_connection(const ConfigPtr& config,
     return err;
   }
   ExecutorStats s = stats();
-  const TenantConfig* tenant = config->find_tenant(target.tenant);
+  const TenantConfig* tenant = snap.config->find_tenant(target.tenant);
   nlohmann::json j = base;
   j["success"] = true;
   j["connected"] = true;

@@ -19,6 +19,7 @@
 #include <nlohmann/json.hpp>
 
 #include "proxy/admin/tools/db_connection.hpp"
+#include "proxy/admin/tools/tools_config.hpp"
 #include "proxy/core/config.hpp"
 
 namespace sw::tools {
@@ -46,13 +47,13 @@ struct ExecutorStats {
 
 class ToolExecutor {
  public:
-  explicit ToolExecutor(ConfigPtr config);
+  ToolExecutor(ConfigPtr config, ToolsConfig tools);
   ~ToolExecutor();
   ToolExecutor(const ToolExecutor&) = delete;
   ToolExecutor& operator=(const ToolExecutor&) = delete;
 
   // A reload: new calls use the new snapshot; warm connections are dropped.
-  void set_config(ConfigPtr config);
+  void set_config(ConfigPtr config, ToolsConfig tools);
 
   // Queues the call; `done` runs on an executor thread with the tool's JSON
   // result (a structured {"success": false, "error": {...}} on failure).
@@ -67,19 +68,25 @@ class ToolExecutor {
  private:
   struct Lease;
   nlohmann::json dispatch(const ToolScope& scope, const ToolCall& call);
-  nlohmann::json query_database(const ConfigPtr& config, const ToolScope& scope,
+  // The config snapshot and the [tools] values a call runs with.
+  struct Snapshot {
+    ConfigPtr config;
+    ToolsConfig tools;
+  };
+  nlohmann::json query_database(const Snapshot& snap, const ToolScope& scope,
                                 const nlohmann::json& args);
-  nlohmann::json get_database_schema(const ConfigPtr& config, const ToolScope& scope,
+  nlohmann::json get_database_schema(const Snapshot& snap, const ToolScope& scope,
                                      const nlohmann::json& args);
-  nlohmann::json test_database_connection(const ConfigPtr& config, const ToolScope& scope);
+  nlohmann::json test_database_connection(const Snapshot& snap, const ToolScope& scope);
 
   ConnectOutcome acquire(const ConnectTarget& target, const std::string& key);
   void release(const std::string& key, std::unique_ptr<DbConnection> conn, std::size_t keep);
-  ConfigPtr snapshot() const;
+  Snapshot snapshot() const;
   void worker_loop();
 
   mutable std::mutex mu_;
   ConfigPtr config_;
+  ToolsConfig tools_;
   std::map<std::string, std::vector<std::unique_ptr<DbConnection>>> idle_;
   std::deque<std::function<void()>> queue_;
   std::condition_variable cv_;

@@ -28,6 +28,7 @@ std::string connect_host(const std::string& host) {
 }  // namespace
 
 std::variant<ResolvedTarget, nlohmann::json> resolve_target(const Config& config,
+                                                            const ToolsConfig& tc,
                                                             const ToolScope& scope) {
   const TenantConfig* tenant = nullptr;
   if (!scope.tenant.empty()) {
@@ -38,7 +39,7 @@ std::variant<ResolvedTarget, nlohmann::json> resolve_target(const Config& config
   } else {
     return tool_error("no_tenant", "no tenant is configured");
   }
-  std::string engine = !scope.engine.empty() ? scope.engine : config.tools.engine;
+  std::string engine = !scope.engine.empty() ? scope.engine : tc.engine;
   if (engine.empty()) engine = tenant->mysql ? "mysql" : "postgres";
   const ListenerConfig* listener = nullptr;
   if (engine == "mysql")
@@ -51,15 +52,15 @@ std::variant<ResolvedTarget, nlohmann::json> resolve_target(const Config& config
     return tool_error("no_listener",
                       fmt::format("tenant \"{}\" has no {} listener", tenant->name, engine));
 
-  const UserConfig* user = config.find_user(config.tools.user);
-  Secret password = config.tools.password;
+  const UserConfig* user = config.find_user(tc.user);
+  Secret password = tc.password;
   if (password.empty() && user && user->password.reveal().rfind("SCRAM-SHA-256$", 0) != 0)
     password = user->password;
   if (password.empty())
     return tool_error("no_tool_credentials",
                       fmt::format("the tool user \"{}\" has no plain password: set "
                                   "[tools].password",
-                                  config.tools.user));
+                                  tc.user));
 
   ResolvedTarget r;
   r.tenant = tenant->name;
@@ -67,13 +68,12 @@ std::variant<ResolvedTarget, nlohmann::json> resolve_target(const Config& config
   r.connect.engine = engine == "mysql" ? Protocol::mysql : Protocol::postgres;
   r.connect.host = connect_host(listener->listen.host);
   r.connect.port = listener->listen.port;
-  r.connect.user = config.tools.user;
+  r.connect.user = tc.user;
   r.connect.password = password;
-  r.connect.database =
-      !config.tools.database.empty() ? config.tools.database : listener->default_database;
+  r.connect.database = !tc.database.empty() ? tc.database : listener->default_database;
   r.connect.read_only = profile_is_read_only(config, r.profile);
-  r.limits.timeout = config.tools.statement_timeout;
-  r.limits.max_rows = config.tools.max_rows;
+  r.limits.timeout = tc.statement_timeout;
+  r.limits.max_rows = tc.max_rows;
   r.key = fmt::format("{}\n{}\n{}\n{}\n{}", r.tenant, engine, r.connect.user, r.connect.database,
                       r.connect.read_only);
   return r;

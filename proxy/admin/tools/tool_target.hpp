@@ -8,6 +8,7 @@
 
 #include "proxy/admin/tools/db_connection.hpp"
 #include "proxy/admin/tools/tool_executor.hpp"
+#include "proxy/admin/tools/tools_config.hpp"
 #include "proxy/core/config.hpp"
 
 namespace sw::tools {
@@ -22,6 +23,7 @@ struct ResolvedTarget {
 
 // The target, or a tool error (unknown tenant, no listener, no password).
 std::variant<ResolvedTarget, nlohmann::json> resolve_target(const Config& config,
+                                                            const ToolsConfig& tc,
                                                             const ToolScope& scope);
 
 }  // namespace sw::tools
