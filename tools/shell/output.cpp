@@ -21,6 +21,16 @@ std::size_t width(const std::string& s) {
 
 }  // namespace
 
+// --json prints the tool's answer as it is; a failure prints its error.
+int print_raw_or_error(const nlohmann::json& r, bool as_json, std::ostream& out,
+                       std::ostream& err) {
+  if (as_json)
+    out << tools::dump_json(r) << '\n';
+  else
+    print_error(r, err);
+  return exit_code_for(r);
+}
+
 std::string cell_text(const nlohmann::json& v) {
   if (v.is_null()) return "NULL";
   if (v.is_string()) return v.get<std::string>();
@@ -78,14 +88,7 @@ void print_error(const nlohmann::json& r, std::ostream& err) {
 
 int print_query_result(const nlohmann::json& r, bool as_json, std::ostream& out,
                        std::ostream& err) {
-  if (as_json) {
-    out << tools::dump_json(r) << '\n';
-    return exit_code_for(r);
-  }
-  if (!r.value("success", false)) {
-    print_error(r, err);
-    return exit_code_for(r);
-  }
+  if (as_json || !r.value("success", false)) return print_raw_or_error(r, as_json, out, err);
   const auto& cols = r["columns"];
   if (!cols.empty()) {
     std::vector<std::string> headers;
@@ -116,13 +119,7 @@ int print_query_result(const nlohmann::json& r, bool as_json, std::ostream& out,
 }
 
 int print_schema(const nlohmann::json& r, bool as_json, std::ostream& out, std::ostream& err) {
-  if (as_json || !r.value("success", false)) {
-    if (as_json)
-      out << tools::dump_json(r) << '\n';
-    else
-      print_error(r, err);
-    return exit_code_for(r);
-  }
+  if (as_json || !r.value("success", false)) return print_raw_or_error(r, as_json, out, err);
   for (const auto& t : r["tables"]) {
     out << t.value("type", "table") << ' ' << t.value("name", "") << " (~"
         << cell_text(t.value("row_estimate", nlohmann::json(0))) << " rows)\n";
@@ -150,14 +147,7 @@ int print_schema(const nlohmann::json& r, bool as_json, std::ostream& out, std::
 }
 
 int print_test(const nlohmann::json& r, bool as_json, std::ostream& out, std::ostream& err) {
-  if (as_json) {
-    out << tools::dump_json(r) << '\n';
-    return exit_code_for(r);
-  }
-  if (!r.value("success", false)) {
-    print_error(r, err);
-    return exit_code_for(r);
-  }
+  if (as_json || !r.value("success", false)) return print_raw_or_error(r, as_json, out, err);
   out << fmt::format("connected: {} {} (tenant {}, {}:{}, user {}, database {})\n",
                      r.value("engine", ""), r.value("server_version", ""), r.value("tenant", ""),
                      r.value("host", ""), r.value("port", 0), r.value("user", ""),

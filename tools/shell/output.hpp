@@ -14,6 +14,7 @@ int print_schema(const nlohmann::json& r, bool as_json, std::ostream& out, std::
 int print_test(const nlohmann::json& r, bool as_json, std::ostream& out, std::ostream& err);
 int exit_code_for(const nlohmann::json& r);
 void print_error(const nlohmann::json& r, std::ostream& err);
+int print_raw_or_error(const nlohmann::json& r, bool as_json, std::ostream& out, std::ostream& err);
 // A value as a table cell: strings bare, null as NULL, others as JSON.
 std::string cell_text(const nlohmann::json& v);
 void print_table(const std::vector<std::string>& headers,

@@ -157,8 +157,9 @@ struct ToolExecutor::Lease {
   }
 };
 
-nlohmann::json ToolExecutor::query_database(const Snapshot& snap, const ToolScope& scope,
-                                            const nlohmann::json& args) {
+template <class Fn>
+nlohmann::json ToolExecutor::with_connection(const Snapshot& snap, const ToolScope& scope,
+                                             Fn&& fn) {
   auto resolved = resolve_target(*snap.config, snap.tools, scope);
   if (auto* err = std::get_if<nlohmann::json>(&resolved)) return *err;
   auto& target = std::get<ResolvedTarget>(resolved);
@@ -166,19 +167,21 @@ nlohmann::json ToolExecutor::query_database(const Snapshot& snap, const ToolScop
   if (auto* e = std::get_if<DbError>(&got)) return db_error_json(*e, "");
   Lease lease{*this, target.key, snap.tools.warm_connections,
               std::move(std::get<std::unique_ptr<DbConnection>>(got))};
-  return run_query_tool(*lease.conn, target, thread_gate(snap.config), args);
+  return fn(*lease.conn, target);
+}
+
+nlohmann::json ToolExecutor::query_database(const Snapshot& snap, const ToolScope& scope,
+                                            const nlohmann::json& args) {
+  return with_connection(snap, scope, [&](DbConnection& conn, const ResolvedTarget& target) {
+    return run_query_tool(conn, target, thread_gate(snap.config), args);
+  });
 }
 
 nlohmann::json ToolExecutor::get_database_schema(const Snapshot& snap, const ToolScope& scope,
                                                  const nlohmann::json& args) {
-  auto resolved = resolve_target(*snap.config, snap.tools, scope);
-  if (auto* err = std::get_if<nlohmann::json>(&resolved)) return *err;
-  auto& target = std::get<ResolvedTarget>(resolved);
-  auto got = acquire(target.connect, target.key);
-  if (auto* e = std::get_if<DbError>(&got)) return db_error_json(*e, "");
-  Lease lease{*this, target.key, snap.tools.warm_connections,
-              std::move(std::get<std::unique_ptr<DbConnection>>(got))};
-  return run_schema_tool(*lease.conn, target, args);
+  return with_connection(snap, scope, [&](DbConnection& conn, const ResolvedTarget& target) {
+    return run_schema_tool(conn, target, args);
+  });
 }
 
 nlohmann::json ToolExecutor::test_database_connection(const Snapshot& snap,

@@ -79,6 +79,9 @@ class ToolExecutor {
                                      const nlohmann::json& args);
   nlohmann::json test_database_connection(const Snapshot& snap, const ToolScope& scope);
 
+  // Resolves the target, borrows a connection and runs fn(conn, target).
+  template <class Fn>
+  nlohmann::json with_connection(const Snapshot& snap, const ToolScope& scope, Fn&& fn);
   ConnectOutcome acquire(const ConnectTarget& target, const std::string& key);
   void release(const std::string& key, std::unique_ptr<DbConnection> conn, std::size_t keep);
   Snapshot snapshot() const;
