@@ -6,6 +6,7 @@
 #include "parsers/mysql_classifier.hpp"
 #include "parsers/normalizer.hpp"
 #include "parsers/pg_analyzer.hpp"
+#include "proxy/core/proxy_metrics.hpp"
 
 namespace sw::policy {
 
@@ -45,6 +46,14 @@ const Profile* PolicyGate::find_profile(std::string_view name) const noexcept {
 }
 
 Decision PolicyGate::check(const SessionContext& session, std::string_view sql) {
+  Decision d = decide(session, sql);
+  metrics::count_statement(session.protocol, static_cast<std::uint8_t>(d.kind),
+                           parsers::statement_kind_name(d.kind));
+  if (!d.allowed) metrics::count_denial(session.protocol, d.rule);
+  return d;
+}
+
+Decision PolicyGate::decide(const SessionContext& session, std::string_view sql) {
   const Profile* profile = find_profile(session.profile);
   if (!profile)
     return to_decision(

@@ -19,6 +19,7 @@ class PolicyGate final : public StatementGate {
  public:
   PolicyGate(std::vector<Profile> profiles, std::size_t cache_capacity = 8192);
 
+  // Decides and counts the statement (by kind) and any denial (by rule).
   Decision check(const SessionContext& session, std::string_view sql) override;
 
   const DecisionCache& cache() const noexcept { return cache_; }
@@ -26,6 +27,8 @@ class PolicyGate final : public StatementGate {
   const Profile* find_profile(std::string_view name) const noexcept;
 
  private:
+  Decision decide(const SessionContext& session, std::string_view sql);
+
   std::vector<Profile> profiles_;
   DecisionCache cache_;
   parsers::KeyBuffer key_;              // reusable key buffer

@@ -89,7 +89,7 @@ int cmd_run(const std::string& config_file, const std::string& db_config,
     std::cerr << "bad log level\n";
     return 1;
   }
-  return sw::run_proxy(std::make_shared<const sw::Config>(std::move(load.config)));
+  return sw::run_proxy(std::make_shared<const sw::Config>(std::move(load.config)), config_file);
 }
 
 }  // namespace

@@ -3,104 +3,112 @@
 #include <csignal>
 #include <functional>
 #include <memory>
-#include <vector>
 
 #include <spdlog/spdlog.h>
 
-#include "policy/gate_factory.hpp"
-#include "proxy/mysql/session_handler.hpp"
+#include "proxy/admin/basic_routes.hpp"
+#include "proxy/admin/dashboard_routes.hpp"
+#include "proxy/admin/operator_routes.hpp"
+#include "proxy/admin/server.hpp"
+#include "proxy/core/live_config.hpp"
+#include "proxy/listener_set.hpp"
 #include "proxy/net/connection_tracker.hpp"
-#include "proxy/net/listener.hpp"
 #include "proxy/net/worker_pool.hpp"
-#include "proxy/pg/session_handler.hpp"
+#include "proxy/reload.hpp"
 
 namespace sw {
 
-namespace {
-
-using ListenerList = std::vector<std::unique_ptr<net::Listener>>;
-
-using HandlerForWorker = std::function<net::SessionHandler(unsigned worker)>;
-
-// Opens `endpoint` once on every worker so the kernel balances accepts.
-bool open_on_all_workers(net::WorkerPool& workers, const Endpoint& endpoint,
-                         const HandlerForWorker& handler, net::ConnectionTracker& tracker,
-                         ListenerList& out) {
-  for (unsigned i = 0; i < workers.size(); ++i) {
-    auto listener = net::Listener::open(workers.context(i), endpoint, handler(i), tracker);
-    if (!listener) {
-      spdlog::critical("{}", listener.error().message);
-      return false;
-    }
-    out.push_back(std::move(*listener));
-  }
-  return true;
-}
-
-}  // namespace
-
-int run_proxy(ConfigPtr config) {
+int run_proxy(ConfigPtr config, std::string config_path) {
   net::WorkerPool workers(config->server.workers);
   net::ConnectionTracker tracker(config->server.max_client_connections);
-  ListenerList listeners;
-  std::vector<std::shared_ptr<policy::StatementGate>> gates;
-  for (unsigned i = 0; i < workers.size(); ++i) gates.push_back(policy::make_worker_gate(config));
-
-  for (const auto& tenant : config->tenants) {
-    if (tenant.postgres) {
-      if (!open_on_all_workers(
-              workers, tenant.postgres->listen,
-              [&](unsigned w) {
-                return pg::make_session_handler(config, tenant, *tenant.postgres, gates[w]);
-              },
-              tracker, listeners))
-        return 1;
-      spdlog::info("tenant {}: postgres on {} -> {}", tenant.name,
-                   tenant.postgres->listen.to_string(), tenant.postgres->backend.to_string());
-    }
-    if (tenant.mysql) {
-      if (!open_on_all_workers(
-              workers, tenant.mysql->listen,
-              [&](unsigned w) {
-                return mysql::make_session_handler(config, tenant, *tenant.mysql, gates[w]);
-              },
-              tracker, listeners))
-        return 1;
-      spdlog::info("tenant {}: mysql on {} -> {}", tenant.name, tenant.mysql->listen.to_string(),
-                   tenant.mysql->backend.to_string());
-    }
+  LiveConfig live(config);
+  ListenerSet listeners(workers, tracker);
+  if (auto opened = listeners.apply(config, /*started=*/false); !opened) {
+    spdlog::critical("{}", opened.error().message);
+    return 1;
   }
 
   net::asio::io_context signal_ctx(1);
   net::asio::signal_set signals(signal_ctx, SIGINT, SIGTERM);
+  net::asio::signal_set hangup(signal_ctx, SIGHUP);
   int received = 0;
+
+  std::unique_ptr<admin::AdminServer> admin_server;
+  if (config->admin.enabled)
+    admin_server = std::make_unique<admin::AdminServer>(workers, config->admin);
+  std::unique_ptr<Reloader> reloader;
+  if (!config_path.empty())
+    reloader =
+        std::make_unique<Reloader>(config_path, live, listeners, tracker, admin_server.get());
+
+  if (admin_server) {
+    admin::Operations ops;
+    if (reloader) ops.reload = [&reloader] { return reloader->reload(); };
+    ops.shutdown = [&] {
+      net::asio::post(signal_ctx, [&] {
+        if (received == 0) received = SIGTERM;
+        net::error_code ignore;
+        signals.cancel(ignore);
+      });
+    };
+    admin::add_basic_routes(admin_server->router(), live);
+    admin::add_operator_routes(admin_server->router(), live, std::move(ops));
+    admin::add_dashboard_routes(admin_server->router());
+    if (auto opened = admin_server->open(); !opened) {
+      spdlog::critical("{}", opened.error().message);
+      return 1;
+    }
+    spdlog::info("admin HTTP on {}://{}",
+                 config->admin.tls.mode == TlsMode::disabled ? "http" : "https",
+                 config->admin.listen.to_string());
+  }
+
   signals.async_wait([&](net::error_code ec, int sig) {
     if (!ec) received = sig;
+    net::error_code ignore;
+    hangup.cancel(ignore);
   });
+  // SIGHUP: reload and wait for the next one (on this thread; the workers
+  // keep serving while the file is read).
+  std::function<void()> wait_hangup = [&] {
+    hangup.async_wait([&](net::error_code ec, int) {
+      if (ec) return;
+      if (reloader) {
+        spdlog::info("SIGHUP: reloading {}", config_path);
+        reloader->reload();
+      } else {
+        spdlog::warn("SIGHUP ignored: no --config file to reload");
+      }
+      wait_hangup();
+    });
+  };
+  wait_hangup();
   std::signal(SIGPIPE, SIG_IGN);
 
-  for (auto& l : listeners) l->start();
+  listeners.start_all();
+  if (admin_server) admin_server->start();
   workers.start();
   spdlog::info("sqlwarden ready: {} workers", workers.size());
 
-  signal_ctx.run();  // returns after the first signal
+  signal_ctx.run();  // returns after SIGINT/SIGTERM or an admin shutdown
   spdlog::info("signal {}: no new connections; draining {} for up to {}s", received,
-               tracker.active(), config->server.shutdown_grace.count());
+               tracker.active(), live.get()->server.shutdown_grace.count());
   tracker.start_draining();
-  for (auto& l : listeners) l->close();
+  listeners.close_all();
+  if (admin_server) admin_server->close();
 
   // A second signal during the drain ends it at once.
   signal_ctx.restart();
   bool forced = false;
-  signals.async_wait([&](net::error_code ec, int) { forced = !ec; });
-  auto deadline = std::chrono::steady_clock::now() + config->server.shutdown_grace;
+  net::asio::signal_set again(signal_ctx, SIGINT, SIGTERM);
+  again.async_wait([&](net::error_code ec, int) { forced = !ec; });
+  auto deadline = std::chrono::steady_clock::now() + live.get()->server.shutdown_grace;
   while (tracker.active() > 0 && !forced && std::chrono::steady_clock::now() < deadline)
     signal_ctx.run_for(std::chrono::milliseconds(50));
 
   if (tracker.active() > 0) spdlog::warn("closing {} connections still open", tracker.active());
   workers.stop();
   workers.join();
-  listeners.clear();
   spdlog::info("sqlwarden stopped");
   return 0;
 }

@@ -42,6 +42,18 @@ std::string_view Config::profile_for(const UserConfig* user, const TenantConfig*
   return {};
 }
 
+const char* admin_role_name(AdminRole r) noexcept {
+  switch (r) {
+    case AdminRole::read:
+      return "read";
+    case AdminRole::tools:
+      return "tools";
+    case AdminRole::admin:
+      return "admin";
+  }
+  return "read";
+}
+
 bool is_builtin_profile(std::string_view name) noexcept {
   for (auto b : kBuiltinProfiles)
     if (b == name) return true;

@@ -125,10 +125,35 @@ struct ServerConfig {
   std::chrono::seconds client_idle_timeout{0};  // 0 = none
 };
 
+// Who may call the admin API. A token is stored either in clear (`token`)
+// or as the hex SHA-256 of its value (`sha256`); both are compared as
+// SHA-256 digests in constant time.
+enum class AdminRole {
+  read,
+  tools,
+  admin
+};  // ordered: each role may do what the ones before it may
+const char* admin_role_name(AdminRole r) noexcept;
+
+struct AdminToken {
+  std::string name;
+  Secret token;        // the token itself, or empty when only sha256 is given
+  std::string sha256;  // lower-case hex SHA-256 of the token, when `token` is not given
+  AdminRole role = AdminRole::read;
+  std::string tenant;  // tenant scope; empty = every tenant
+};
+
 struct AdminConfig {
   bool enabled = true;
   Endpoint listen{"127.0.0.1", 8000};
-  std::vector<Secret> tokens;
+  TlsConfig tls;  // same shape as a listener's client_tls
+  std::vector<AdminToken> tokens;
+  bool allow_loopback_without_token = false;  // loopback peers act as admin without a token
+  std::uint32_t max_connections = 256;
+  std::uint32_t max_header_bytes = 16 * 1024;  // request line + headers
+  std::uint32_t max_body_bytes = 1024 * 1024;
+  std::chrono::milliseconds read_timeout{10000};  // one request, first byte to last
+  std::chrono::seconds idle_timeout{60};          // keep-alive connection without a request
 };
 
 // Built-in policy profiles (policy/profile.cpp defines what they allow).

@@ -326,6 +326,50 @@ ProfileConfig read_profile(TomlChecker& c, const toml::table& t, const std::stri
   return p;
 }
 
+bool is_sha256_hex(std::string_view s) {
+  if (s.size() != 64) return false;
+  for (char ch : s)
+    if (!((ch >= '0' && ch <= '9') || (ch >= 'a' && ch <= 'f'))) return false;
+  return true;
+}
+
+void read_admin(TomlChecker& c, const toml::table& a, AdminConfig& admin) {
+  const std::string path = "admin";
+  c.unknown_keys(
+      a, path,
+      {"enabled", "listen", "tls", "tokens", "allow_loopback_without_token", "max_connections",
+       "max_header_bytes", "max_body_bytes", "read_timeout_ms", "idle_timeout_seconds"});
+  c.read(a, "enabled", path, admin.enabled);
+  c.read_endpoint(a, "listen", path, admin.listen);
+  c.read(a, "allow_loopback_without_token", path, admin.allow_loopback_without_token);
+  c.read_int(a, "max_connections", path, admin.max_connections, 1, 1000000);
+  c.read_int(a, "max_header_bytes", path, admin.max_header_bytes, 1024, 1 << 20);
+  c.read_int(a, "max_body_bytes", path, admin.max_body_bytes, 0, 64 << 20);
+  c.read_duration(a, "read_timeout_ms", path, admin.read_timeout, 3600 * 1000);
+  c.read_duration(a, "idle_timeout_seconds", path, admin.idle_timeout, 86400);
+  if (auto* tls = c.table(a, "tls", path)) read_tls(c, *tls, path + ".tls", admin.tls, true);
+  for (auto& [t, tpath] : c.table_array(a, "tokens")) {
+    std::string p = "admin." + tpath;
+    AdminToken tok;
+    c.unknown_keys(*t, p, {"name", "token", "sha256", "role", "tenant"});
+    c.read(*t, "name", p, tok.name);
+    c.read(*t, "token", p, tok.token);
+    c.read(*t, "sha256", p, tok.sha256);
+    c.read_enum(
+        *t, "role", p, tok.role,
+        {{"read", AdminRole::read}, {"tools", AdminRole::tools}, {"admin", AdminRole::admin}});
+    c.read(*t, "tenant", p, tok.tenant);
+    if (tok.tenant == "*") tok.tenant.clear();
+    if (tok.name.empty()) c.issue(p + ".name", t, "missing token name");
+    if (!t->get("role")) c.issue(p + ".role", t, "missing role (read, tools or admin)");
+    if (tok.token.empty() == tok.sha256.empty())
+      c.issue(p, t, "give exactly one of token or sha256");
+    if (!tok.sha256.empty() && !is_sha256_hex(tok.sha256))
+      c.issue(p + ".sha256", t->get("sha256"), "expected 64 lower-case hex digits");
+    admin.tokens.push_back(std::move(tok));
+  }
+}
+
 }  // namespace
 
 // Statement kinds a profile may allow (parsers::statement_kind_name spells
@@ -376,6 +420,15 @@ void validate_config(const Config& config, std::vector<ConfigIssue>& issues) {
         issues.push_back({path + ".tenants", 0, fmt::format("unknown tenant \"{}\"", tn)});
   }
   validate_auth_users(config, issues);
+  std::set<std::string> token_names;
+  for (std::size_t i = 0; i < config.admin.tokens.size(); ++i) {
+    const auto& tok = config.admin.tokens[i];
+    std::string path = fmt::format("admin.tokens[{}]", i);
+    if (!tok.name.empty() && !token_names.insert(tok.name).second)
+      issues.push_back({path + ".name", 0, fmt::format("duplicate token name \"{}\"", tok.name)});
+    if (!tok.tenant.empty() && !tenant_names.count(tok.tenant))
+      issues.push_back({path + ".tenant", 0, fmt::format("unknown tenant \"{}\"", tok.tenant)});
+  }
   validate_profiles(config, issues);
 }
 
@@ -482,14 +535,7 @@ ConfigLoad load_toml_config_text(std::string_view text, std::string_view source_
                     86400 * 365);
   }
 
-  if (auto* a = c.table(root, "admin", "")) {
-    c.unknown_keys(*a, "admin", {"enabled", "listen", "tokens"});
-    c.read(*a, "enabled", "admin", cfg.admin.enabled);
-    c.read_endpoint(*a, "listen", "admin", cfg.admin.listen);
-    std::vector<std::string> tokens;
-    c.read_strings(*a, "tokens", "admin", tokens);
-    for (auto& tok : tokens) cfg.admin.tokens.emplace_back(std::move(tok));
-  }
+  if (auto* a = c.table(root, "admin", "")) read_admin(c, *a, cfg.admin);
 
   PoolConfig default_pool;
   if (auto* p = c.table(root, "pool", "")) read_pool(c, *p, "pool", default_pool);

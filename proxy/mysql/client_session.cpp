@@ -11,6 +11,7 @@
 #include "proxy/mysql/codec/local_infile.hpp"
 #include "proxy/mysql/codec/messages.hpp"
 #include "proxy/mysql/connection_registry.hpp"
+#include "proxy/mysql/request_metrics.hpp"
 
 namespace sw::mysql {
 
@@ -109,8 +110,22 @@ net::awaitable<void> ClientSession::run() {
   // the resumed coroutine is off by 8 bytes): keep co_await out of loop
   // conditions.
   bool ready = co_await handshake();
+  if (ready) register_session();
   while (ready) ready = co_await command_loop_step();
   close_all();
+}
+
+// Not a coroutine on purpose: g++ 12 mishandles temporaries that live
+// across a co_await in the same full-expression.
+void ClientSession::register_session() {
+  net::SessionInfo info;
+  info.protocol = Protocol::mysql;
+  info.tenant = ctx_->tenant->name;
+  info.user = user_;
+  info.database = database_;
+  info.peer = net::peer_address(client_.stream().socket());
+  registration_ = net::SessionRegistry::instance().add(
+      std::move(info), client_.stream().socket().get_executor(), [this] { close_all(); });
 }
 
 net::awaitable<bool> ClientSession::handshake() {
@@ -472,7 +487,7 @@ net::awaitable<bool> ClientSession::handle_command(ByteSpan raw, ByteSpan payloa
       if (verdict <= 0) co_return verdict == 0;
       std::string db(arg);
       bool ok = co_await forward(raw, ResponseKind::single, seq);
-      if (ok && !tracker_.failed()) database_ = std::move(db);
+      if (ok && !tracker_.failed()) registration_.set_database(database_ = std::move(db));
       co_return ok;
     }
     case Command::field_list: {
@@ -534,6 +549,7 @@ net::awaitable<bool> ClientSession::handle_command(ByteSpan raw, ByteSpan payloa
 
 net::awaitable<bool> ClientSession::forward(ByteSpan raw, ResponseKind kind, std::uint8_t seq) {
   PacketChannel& server = server_->channel();
+  RequestMetrics metered(raw.size(), server_status_, kind, registration_);
   if (!co_await server.write(raw)) co_return false;
   if (kind == ResponseKind::none) co_return true;
   tracker_.start(kind, seq);
@@ -561,9 +577,11 @@ net::awaitable<bool> ClientSession::forward(ByteSpan raw, ResponseKind kind, std
       co_return false;
     }
     if (!co_await client_.write(chunk.first(*used))) co_return false;
+    metered.sent += *used;
     server.consume(*used);
   }
   if (tracker_.status_seen()) server_status_ = tracker_.status();
+  metered.finish(tracker_, server_status_);
   co_return true;
 }
 

@@ -18,6 +18,7 @@
 #include "proxy/mysql/packet_channel.hpp"
 #include "proxy/mysql/server_connection.hpp"
 #include "proxy/net/connection_tracker.hpp"
+#include "proxy/net/session_registry.hpp"
 
 namespace sw::mysql {
 
@@ -63,6 +64,8 @@ class ClientSession {
   std::string peer_host() const;
   void set_backend_tls(BackendLogin& login) const;
   void close_all();
+  // Lists the session in /api/v1/clients (kill closes its sockets).
+  void register_session();
 
   std::shared_ptr<const ListenerContext> ctx_;
   PacketChannel client_;
@@ -86,6 +89,7 @@ class ClientSession {
   std::string host_;
   // LOAD DATA LOCAL file names of the current request, in order (local_infile.hpp).
   std::deque<std::string> expected_files_;
+  net::SessionHandle registration_;  // in /api/v1/clients while logged in
 };
 
 }  // namespace sw::mysql

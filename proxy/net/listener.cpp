@@ -48,6 +48,11 @@ void Listener::close() {
   });
 }
 
+void Listener::set_handler(SessionHandler handler) {
+  asio::post(ctx_,
+             [this, handler = std::move(handler)]() mutable { handler_ = std::move(handler); });
+}
+
 awaitable<void> Listener::accept_loop() {
   for (;;) {
     error_code ec;

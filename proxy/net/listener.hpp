@@ -21,6 +21,9 @@ class Listener {
 
   void start();  // spawns the accept loop on the listener's context
   void close();  // thread-safe: posts the close to the listener's context
+  // Thread-safe: connections accepted after the post use `handler`; those
+  // already running keep what they were started with (config reload).
+  void set_handler(SessionHandler handler);
   std::uint16_t port() const { return port_; }
 
   Listener(asio::io_context& ctx, tcp::acceptor acceptor, SessionHandler handler,

@@ -6,7 +6,9 @@
 
 #include <spdlog/spdlog.h>
 
+#include "proxy/core/proxy_metrics.hpp"
 #include "proxy/net/connect.hpp"
+#include "proxy/net/session_registry.hpp"
 #include "proxy/net/spawn.hpp"
 #include "proxy/pg/auth/crypto.hpp"
 #include "proxy/pg/auth_lookup.hpp"
@@ -119,13 +121,35 @@ net::awaitable<bool> ClientSession::write_client(ByteSpan bytes) {
   client_writing_ = true;
   co_await client_.write(net::asio::buffer(bytes.data(), bytes.size()), ec);
   client_writing_ = false;
+  metrics::count_client_bytes(Protocol::postgres, 0, bytes.size());
   co_return !ec;
 }
 
 net::awaitable<bool> ClientSession::write_server(ByteSpan bytes) {
   net::error_code ec;
   co_await server_->stream().write(net::asio::buffer(bytes.data(), bytes.size()), ec);
+  metrics::count_client_bytes(Protocol::postgres, bytes.size(), 0);
   co_return !ec;
+}
+
+void ClientSession::begin_request() {
+  request_started_ = std::chrono::steady_clock::now();
+  registration_.set_state(net::SessionState::active);
+}
+
+void ClientSession::metrics_ready_for_query(char tx_status) {
+  if (!busy()) {
+    metrics::observe_request(Protocol::postgres,
+                             std::chrono::steady_clock::now() - request_started_);
+    registration_.set_state(net::SessionState::idle);
+  }
+  if (tx_status == 'I') metrics::count_transaction(Protocol::postgres);
+}
+
+void ClientSession::metrics_backend_error(ByteSpan message) {
+  if (auto fields = codec::parse_error_fields(message))
+    for (const auto& [code, value] : *fields)
+      if (code == 'C') metrics::count_backend_error(Protocol::postgres, value);
 }
 
 net::awaitable<void> ClientSession::fatal(std::string_view sqlstate, std::string_view message) {
@@ -150,6 +174,10 @@ net::awaitable<void> ClientSession::run() {
     co_return;
   }
   auto ex = client_.socket().get_executor();
+  registration_ = net::SessionRegistry::instance().add(
+      {0, Protocol::postgres, ctx_->tenant->name, user_, database_,
+       net::peer_address(client_.socket())},
+      ex, [this] { close_all(); });  // runs on this worker, only while registered
   if (server_cfg.client_idle_timeout.count() > 0)
     net::spawn_logged(
         ex,
@@ -453,6 +481,7 @@ net::awaitable<void> ClientSession::client_to_server() {
     scanner.consume(step.size);
     policy::Decision decision;
     substitute.clear();
+    if (!busy()) begin_request();  // the first message of a request
     switch (step.type) {
       case msg::kTerminate:
         if (run > 0) co_await write_server(reader_.avail().first(run));
@@ -560,6 +589,7 @@ net::awaitable<void> ClientSession::server_to_client() {
       auto status = codec::parse_ready_for_query(message);
       if (status) server_->set_tx_status(*status);
       ++syncs_received_;
+      metrics_ready_for_query(status ? *status : 'I');
       while (!denials_.empty() && denials_.front().sync_seq <= syncs_received_)
         denials_.erase(denials_.begin());
       touch();
@@ -572,6 +602,7 @@ net::awaitable<void> ClientSession::server_to_client() {
         if (!co_await write_client(rewritten)) break;
         continue;
       }
+      metrics_backend_error(message);
     }
     run += step.size;
   }

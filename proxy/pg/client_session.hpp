@@ -13,6 +13,7 @@
 
 #include "policy/gate.hpp"
 #include "proxy/net/connection_tracker.hpp"
+#include "proxy/net/session_registry.hpp"
 #include "proxy/net/tls.hpp"
 #include "proxy/pg/cancel_registry.hpp"
 #include "proxy/pg/listener_context.hpp"
@@ -54,6 +55,10 @@ class ClientSession : public std::enable_shared_from_this<ClientSession> {
   // FATAL ErrorResponse, then close.
   net::awaitable<void> fatal(std::string_view sqlstate, std::string_view message);
   void close_all() noexcept;
+  // Metrics at the end of a request (latency, transactions) and on errors.
+  void begin_request();
+  void metrics_ready_for_query(char tx_status);
+  void metrics_backend_error(ByteSpan message);
   void touch() noexcept { last_activity_ = std::chrono::steady_clock::now(); }
   bool busy() const noexcept { return syncs_sent_ != syncs_received_; }
 
@@ -79,6 +84,8 @@ class ClientSession : public std::enable_shared_from_this<ClientSession> {
   std::uint64_t syncs_sent_ = 0;      // Query, Sync, FunctionCall sent to the server
   std::uint64_t syncs_received_ = 0;  // ReadyForQuery received from the server
   std::chrono::steady_clock::time_point last_activity_;
+  std::chrono::steady_clock::time_point request_started_;  // first message after the last RFQ
+  net::SessionHandle registration_;                        // in /api/v1/clients while logged in
   bool client_writing_ = false;
   bool closed_ = false;
 };

@@ -157,20 +157,17 @@ def example_keys(path):
 
     text = path.read_text(encoding="utf-8")
     walk(tomllib.loads(text), "")
-    # Commented examples: "# [table]" followed by "# key = value" lines.
-    section = None
+    # Commented examples count too: "# key = value" lines, in the table of
+    # the last "[table]" or "# [table]" header above them.
+    section = ""
     for line in text.splitlines():
-        m = re.match(r"^#\s*\[\[?([A-Za-z0-9_.]+)\]\]?\s*(#.*)?$", line)
+        m = re.match(r"^#?\s*\[\[?([A-Za-z0-9_.]+)\]\]?\s*(#.*)?$", line)
         if m:
             section = normalise_section(m.group(1))
-            continue
-        if section is None:
             continue
         m = re.match(r"^#\s*([a-z_][a-z0-9_]*)\s*=", line)
         if m:
             keys.add((section, m.group(1)))
-        elif not line.startswith("#") or not line.strip():
-            section = None
     return keys
 
 

@@ -31,6 +31,15 @@ lab=$(PGPASSWORD=app psql -X -At -h 127.0.0.1 -p "$SQLWARDEN_UP_PG_PORT" -U app 
   -c "select tgname from pg_trigger where tgname = 'vm_update_trigger'") || fail "lablink_db"
 [ "$lab" = vm_update_trigger ] || fail "lablink_db has no vm_update_trigger"
 
+# The banner's admin curl line, run as printed (loopback needs no token in the embedded default).
+curl_line=$(grep -o "curl -s http://127.0.0.1:$SQLWARDEN_UP_ADMIN_PORT/[^ ]*" "$work.up1.log") ||
+  fail "no admin curl line in the banner"
+grep -q "http://127.0.0.1:$SQLWARDEN_UP_ADMIN_PORT/" "$work.up1.log" || fail "no admin URL in the banner"
+clients=$($curl_line) || fail "admin curl line: $curl_line"
+grep -q '"clients"' <<<"$clients" || fail "admin curl line returned: $clients"
+health=$(curl -s "http://127.0.0.1:$SQLWARDEN_UP_ADMIN_PORT/health")
+grep -q '"status":"ok"' <<<"$health" || fail "admin /health: $health"
+
 status=$("$root/scripts/status")
 [ "$(grep -c running <<<"$status")" = 3 ] || fail "status: $status"
 
@@ -41,4 +50,4 @@ for pid in "${pids[@]}"; do
   kill -0 "$pid" 2>/dev/null && fail "process $pid still running after scripts/down"
 done
 [ "$(grep -c stopped <<<"$("$root/scripts/status")")" = 3 ] || fail "status after down"
-echo "up/down: ok (psql 6 rows, mariadb 5 rows, 3 processes started and stopped)"
+echo "up/down: ok (psql 6 rows, mariadb 5 rows, admin curl line, 3 processes started and stopped)"

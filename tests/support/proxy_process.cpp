@@ -50,6 +50,7 @@ shutdown_grace_seconds = 5
 {}
 [admin]
 listen = "127.0.0.1:{}"
+{}
 
 [[tenants]]
 name = "default"
@@ -78,8 +79,8 @@ password = "reader"
 profile = "read_only"
 {}
 )",
-      options.workers, options.extra_server_toml, admin_port_, options.tenant_toml, pg_port_,
-      options.pg_backend_port ? std::string("127.0.0.1") : s.pg_host,
+      options.workers, options.extra_server_toml, admin_port_, options.admin_toml,
+      options.tenant_toml, pg_port_, options.pg_backend_port ? std::string("127.0.0.1") : s.pg_host,
       options.pg_backend_port ? options.pg_backend_port : s.pg_port, options.pg_tenant_toml,
       my_port_, options.my_backend_port ? std::string("127.0.0.1") : s.my_host,
       options.my_backend_port ? options.my_backend_port : s.my_port, options.my_tenant_toml,

@@ -13,6 +13,7 @@ struct ProxyOptions {
   std::string extra_server_toml;      // appended inside [server]
   std::string extra_toml;             // appended at the end of the file
   std::string tenant_toml;            // appended inside [[tenants]] (default_profile, ...)
+  std::string admin_toml;             // appended inside [admin]
   std::string pg_tenant_toml;         // appended inside [tenants.postgres]
   std::string my_tenant_toml;         // appended inside [tenants.mysql]
   std::uint16_t pg_backend_port = 0;  // PostgreSQL backend on 127.0.0.1 (0 = the fixture's)
@@ -30,6 +31,9 @@ class ProxyProcess {
   bool running() const;
   std::uint16_t pg_port() const { return pg_port_; }
   std::uint16_t my_port() const { return my_port_; }
+  std::uint16_t admin_port() const { return admin_port_; }
+  std::string config_path() const { return dir_ + "/sqlwarden.toml"; }
+  pid_t pid() const { return pid_; }
   const std::string& dir() const { return dir_; }
   std::string log() const;
   // SIGTERM, then wait up to `seconds`; returns the exit code or -1.

@@ -16,7 +16,16 @@ log_level = "debug"
 
 [admin]
 listen = "127.0.0.1:8000"
-tokens = ["t0ken"]
+allow_loopback_without_token = true
+[[admin.tokens]]
+name = "ops"
+token = "t0ken"
+role = "admin"
+[[admin.tokens]]
+name = "agent"
+sha256 = "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08"
+role = "tools"
+tenant = "default"
 
 [pool]
 size = 10
@@ -68,6 +77,38 @@ TEST(TomlConfig, ValidFileLoads) {
   EXPECT_EQ(c.tenants[0].mysql->client_tls.mode, TlsMode::allow);
   ASSERT_NE(c.find_user("app"), nullptr);
   EXPECT_EQ(c.find_user("app")->password.reveal(), "s3cret");
+}
+
+TEST(TomlConfig, AdminTokens) {
+  auto load = load_toml_config_text(kValid, "t.toml");
+  ASSERT_TRUE(load.ok()) << dump(load);
+  const AdminConfig& a = load.config.admin;
+  EXPECT_TRUE(a.allow_loopback_without_token);
+  ASSERT_EQ(a.tokens.size(), 2u);
+  EXPECT_EQ(a.tokens[0].role, AdminRole::admin);
+  EXPECT_EQ(a.tokens[0].token.reveal(), "t0ken");
+  EXPECT_EQ(a.tokens[0].tenant, "");
+  EXPECT_EQ(a.tokens[1].role, AdminRole::tools);
+  EXPECT_EQ(a.tokens[1].tenant, "default");
+}
+
+TEST(TomlConfig, BadAdminTokensAreReported) {
+  std::string text = std::string(kValid) + R"(
+[[admin.tokens]]
+name = "ops"
+token = "x"
+sha256 = "ABC"
+role = "root"
+tenant = "nope"
+)";
+  // The extra [[admin.tokens]] after [[users]] is still admin's array.
+  auto load = load_toml_config_text(text, "t.toml");
+  EXPECT_TRUE(has_issue(load, "admin.tokens[2]", "exactly one of token or sha256")) << dump(load);
+  EXPECT_TRUE(has_issue(load, "admin.tokens[2].sha256", "hex")) << dump(load);
+  EXPECT_TRUE(has_issue(load, "admin.tokens[2].role", "root")) << dump(load);
+  EXPECT_TRUE(has_issue(load, "admin.tokens[2].name", "duplicate")) << dump(load);
+  EXPECT_TRUE(has_issue(load, "admin.tokens[2].tenant", "unknown tenant")) << dump(load);
+  EXPECT_EQ(dump(load).find("\"x\""), std::string::npos) << "token value echoed";
 }
 
 TEST(TomlConfig, ExampleFileIsValid) {

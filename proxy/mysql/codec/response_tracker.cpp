@@ -139,6 +139,15 @@ void ResponseTracker::after_prepare_params() {
   pending_ = prepare_columns_;
 }
 
+void ResponseTracker::note_error(ByteSpan head) {
+  failed_ = true;
+  // ERR: 0xff, code (2), then with CLIENT_PROTOCOL_41 '#' and the SQLSTATE.
+  if (head.size() >= 9 && head[3] == '#')
+    sqlstate_.assign(reinterpret_cast<const char*>(head.data() + 4), 5);
+  else
+    sqlstate_ = "HY000";
+}
+
 Status ResponseTracker::classify(std::uint32_t length) {
   ByteSpan head(head_.data(), head_have_);
   std::uint8_t first = head.empty() ? 0 : head[0];
@@ -148,7 +157,7 @@ Status ResponseTracker::classify(std::uint32_t length) {
   };
   switch (state_) {
     case State::single:
-      if (first == header::err) failed_ = true;
+      if (first == header::err) note_error(head);
       if (first == header::ok || first == header::eof) {
         if (auto ok = parse_ok(head)) {
           status_ = ok->status;
@@ -160,7 +169,7 @@ Status ResponseTracker::classify(std::uint32_t length) {
     case State::first:
       if (head.empty()) return unexpected("(empty) at the start of a result");
       if (first == header::err) {
-        failed_ = true;
+        note_error(head);
         ends_after_packet_ = true;
         return {};
       }
@@ -219,7 +228,7 @@ Status ResponseTracker::classify(std::uint32_t length) {
       return {};
     case State::rows:
       if (first == header::err) {
-        failed_ = true;
+        note_error(head);
         ends_after_packet_ = true;
         return {};
       }
@@ -255,7 +264,7 @@ Status ResponseTracker::classify(std::uint32_t length) {
       return {};
     case State::field_list:
       if (first == header::err) {
-        failed_ = true;
+        note_error(head);
         ends_after_packet_ = true;
       } else if (is_terminator(first, length) ||
                  (first == header::eof && length < max_packet_payload)) {

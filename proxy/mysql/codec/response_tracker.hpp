@@ -7,6 +7,7 @@
 // payload, so a 20 MB row passes without being buffered.
 #include <array>
 #include <cstdint>
+#include <string>
 
 #include "proxy/core/bytes.hpp"
 #include "proxy/core/result.hpp"
@@ -47,6 +48,8 @@ class ResponseTracker {
   bool status_seen() const noexcept { return status_seen_; }
   // The answer ended with ERR.
   bool failed() const noexcept { return failed_; }
+  // The SQLSTATE of the last ERR packet (valid when failed()).
+  const std::string& error_sqlstate() const noexcept { return sqlstate_; }
   // COM_STMT_PREPARE: the statement id the server assigned.
   std::uint32_t statement_id() const noexcept { return statement_id_; }
   std::uint8_t next_seq() const noexcept { return seq_; }
@@ -82,6 +85,7 @@ class ResponseTracker {
   Status classify(std::uint32_t length);
   void after_columns();
   void after_prepare_params();
+  void note_error(ByteSpan head);
   void finish_terminator(ByteSpan head, bool may_open_cursor);
   bool is_terminator(std::uint8_t first, std::uint32_t length) const noexcept;
   bool deprecate_eof() const noexcept { return capabilities_ & cap::deprecate_eof; }
@@ -105,6 +109,7 @@ class ResponseTracker {
   std::array<std::uint8_t, 4> header_{};
   std::size_t header_have_ = 0;
   std::uint32_t length_ = 0;
+  std::string sqlstate_;  // of the last ERR packet
   std::array<std::uint8_t, 32> head_{};
   std::size_t head_need_ = 0;
   std::size_t head_have_ = 0;

@@ -1,0 +1,59 @@
+#include "proxy/reload.hpp"
+
+#include <memory>
+
+#include <spdlog/spdlog.h>
+
+#include "proxy/core/config_loader.hpp"
+
+namespace sw {
+
+namespace {
+
+// What a running process cannot change; the report says so.
+void restart_notes(const Config& now, const Config& next, std::vector<std::string>& notes) {
+  if (now.server.workers != next.server.workers)
+    notes.push_back("server.workers changes after a restart");
+  if (now.server.log_format != next.server.log_format)
+    notes.push_back("server.log_format changes after a restart");
+  if (now.admin.enabled != next.admin.enabled || !(now.admin.listen == next.admin.listen) ||
+      now.admin.tls.mode != next.admin.tls.mode ||
+      now.admin.tls.cert_file != next.admin.tls.cert_file ||
+      now.admin.tls.key_file != next.admin.tls.key_file)
+    notes.push_back("admin.enabled, admin.listen and admin.tls change after a restart");
+}
+
+}  // namespace
+
+admin::ReloadReport Reloader::reload() {
+  std::lock_guard lock(mutex_);
+  admin::ReloadReport report;
+  auto load = load_toml_config_file(path_);
+  if (!load.ok()) {
+    for (const auto& issue : load.issues) report.problems.push_back(issue.to_string(path_));
+    spdlog::error("reload of {} rejected ({} problem(s)); configuration unchanged", path_,
+                  report.problems.size());
+    for (const auto& p : report.problems) spdlog::error("  {}", p);
+    return report;
+  }
+  ConfigPtr current = live_.get();
+  auto next = std::make_shared<const Config>(std::move(load.config));
+  if (auto applied = listeners_.apply(next, /*started=*/true); !applied) {
+    report.problems.push_back(applied.error().message);
+    spdlog::error("reload of {} failed: {}; configuration unchanged", path_,
+                  applied.error().message);
+    return report;
+  }
+  restart_notes(*current, *next, report.notes);
+  tracker_.set_max(next->server.max_client_connections);
+  if (admin_) admin_->apply(next->admin);
+  spdlog::set_level(spdlog::level::from_str(next->server.log_level));
+  live_.set(next);
+  report.ok = true;
+  spdlog::info("configuration reloaded from {} ({} tenant(s), {} user(s))", path_,
+               next->tenants.size(), next->users.size());
+  for (const auto& n : report.notes) spdlog::warn("reload: {}", n);
+  return report;
+}
+
+}  // namespace sw

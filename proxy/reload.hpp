@@ -1,0 +1,39 @@
+#pragma once
+// Configuration reload (SIGHUP and POST /api/v1/reload): re-read the file,
+// validate it exactly like `config-check`, and only if it is clean swap the
+// snapshot and bring listeners, limits and admin tokens in line. A broken
+// file changes nothing; the report carries config-check's messages.
+#include <mutex>
+#include <string>
+
+#include "proxy/admin/operations.hpp"
+#include "proxy/admin/server.hpp"
+#include "proxy/core/live_config.hpp"
+#include "proxy/listener_set.hpp"
+#include "proxy/net/connection_tracker.hpp"
+
+namespace sw {
+
+class Reloader {
+ public:
+  Reloader(std::string path, LiveConfig& live, ListenerSet& listeners,
+           net::ConnectionTracker& tracker, admin::AdminServer* admin)
+      : path_(std::move(path)),
+        live_(live),
+        listeners_(listeners),
+        tracker_(tracker),
+        admin_(admin) {}
+
+  // Thread-safe; reloads are serialized.
+  admin::ReloadReport reload();
+
+ private:
+  std::mutex mutex_;
+  std::string path_;
+  LiveConfig& live_;
+  ListenerSet& listeners_;
+  net::ConnectionTracker& tracker_;
+  admin::AdminServer* admin_;
+};
+
+}  // namespace sw
