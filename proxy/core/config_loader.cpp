@@ -593,7 +593,10 @@ ConfigLoad load_toml_config_text(std::string_view text, std::string_view source_
   }
   TomlChecker c(out.issues);
   Config& cfg = out.config;
-  c.unknown_keys(root, "", {"server", "admin", "audit", "pool", "tenants", "users", "profiles"});
+  // [tools] belongs to the AI tools (proxy/admin/tools/tools_config.hpp), which read it
+  // themselves: the core snapshot does not need their keys.
+  c.unknown_keys(root, "",
+                 {"server", "admin", "audit", "tools", "pool", "tenants", "users", "profiles"});
 
   if (auto* s = c.table(root, "server", "")) {
     c.unknown_keys(
