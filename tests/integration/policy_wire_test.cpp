@@ -56,8 +56,10 @@ TEST(PolicyOverWire, PostgresProfiles) {
            "CREATE TEMP TABLE t(x int); INSERT INTO t VALUES (1); SELECT count(*) FROM t");
   EXPECT_EQ(r.exit_code, 0) << r.output;
   // The stacked DELETE never ran.
-  r = psql(proxy, "app", "SELECT count(*) FROM query_log");
-  EXPECT_EQ(r.output, "3\n");
+  // (audit_db_sink_test may add rows to the same table concurrently: the
+  // seed's rows surviving is what shows the DELETE never ran.)
+  r = psql(proxy, "app", "SELECT count(*) >= 3 FROM query_log");
+  EXPECT_EQ(r.output, "t\n");
 }
 
 TEST(PolicyOverWire, MysqlProfiles) {
@@ -86,8 +88,8 @@ TEST(PolicyOverWire, MysqlProfiles) {
   r = mariadb(proxy, "app",
               "CREATE TEMPORARY TABLE t(x int); INSERT INTO t VALUES (1); SELECT count(*) FROM t");
   EXPECT_EQ(r.exit_code, 0) << r.output;
-  r = mariadb(proxy, "app", "SELECT count(*) FROM query_log");
-  EXPECT_EQ(r.output, "3\n");
+  r = mariadb(proxy, "app", "SELECT count(*) >= 3 FROM query_log");
+  EXPECT_EQ(r.output, "1\n");
 }
 
 }  // namespace
