@@ -571,6 +571,24 @@ net::awaitable<Result<bool>> ClientSession::admit(std::string_view sql, std::uin
   session.no_backslash_escapes = server_status_ & status::no_backslash_escapes;
   policy::Decision d = ctx_->gate->check(session, sql);
   if (d.allowed) co_return true;
+  if (d.rule == "local_infile") {
+    // Refused with the server's own words, as a server that does not allow
+    // the client's LOAD DATA LOCAL would (4166 inside a multi-statement).
+    spdlog::info("mysql: LOAD DATA LOCAL refused for '{}' (profile {}, local_infile off)", user_,
+                 profile_);
+    bool multi = plan_local_infile(sql, session.no_backslash_escapes, false).statements > 1;
+    bool sent = multi ? co_await send_err(er::local_infile_disabled, "HY000",
+                                          "The used command is not allowed because the MariaDB "
+                                          "server or client has disabled the local infile "
+                                          "capability",
+                                          seq)
+                      : co_await send_err(er::not_allowed_command, "42000",
+                                          "The used command is not allowed with this MariaDB "
+                                          "version",
+                                          seq);
+    if (!sent) co_return make_error(Errc::io, "client gone");
+    co_return false;
+  }
   // Policy messages already name sqlwarden; add nothing so clients read it once.
   std::string message = d.message.empty() ? "sqlwarden: statement denied by policy" : d.message;
   spdlog::info("mysql: denied for '{}' ({}): {}", user_, d.rule, message);
