@@ -354,11 +354,7 @@ net::awaitable<std::optional<BackendProfile>> ClientSession::backend_profile() {
 
 net::awaitable<bool> ClientSession::send_backend_unreachable(std::string_view why,
                                                              std::uint8_t seq) {
-  // What the client library says when it cannot reach a server itself.
-  co_return co_await send_err(er::conn_host_error, "HY000",
-                              "Can't connect to server on '" + ctx_->listener->backend.to_string() +
-                                  "' (sqlwarden: " + std::string(why) + ")",
-                              seq);
+  co_return co_await send_err(backend_unreachable_error(ctx_->listener->backend, why), seq);
 }
 
 net::awaitable<bool> ClientSession::join_pool(const std::optional<std::string>& database,

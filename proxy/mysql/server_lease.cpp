@@ -7,6 +7,12 @@
 
 namespace sw::mysql {
 
+ErrPacket backend_unreachable_error(const Endpoint& backend, std::string_view why) {
+  return ErrPacket{er::backend_unreachable, "HY000",
+                   "Can't connect to server on '" + backend.to_string() +
+                       "' (sqlwarden: " + std::string(why) + ")"};
+}
+
 namespace {
 
 // Capability bits that change the shape or meaning of what the server
@@ -136,9 +142,7 @@ net::awaitable<std::optional<LeaseFailure>> ServerLease::borrow(const ClientStat
     shard_->connect_failed();
     spdlog::warn("mysql pool {}: cannot open a server connection: {}", shard_->key().name(),
                  opened.error().message);
-    co_return LeaseFailure{ErrPacket{er::conn_host_error, "HY000",
-                                     "Can't connect to server on '" + login_.backend.to_string() +
-                                         "' (sqlwarden: " + opened.error().message + ")"}};
+    co_return LeaseFailure{backend_unreachable_error(login_.backend, opened.error().message)};
   }
   if (opened->error) {
     shard_->connect_failed();

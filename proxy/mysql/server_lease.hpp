@@ -27,6 +27,10 @@ struct LeaseFailure {
   ErrPacket error;
 };
 
+// The ERR for a backend the proxy cannot reach or log in to by itself
+// (connect refused, backend TLS required but not offered, ...).
+ErrPacket backend_unreachable_error(const Endpoint& backend, std::string_view why);
+
 class ServerLease {
  public:
   ServerLease() = default;

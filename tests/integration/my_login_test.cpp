@@ -225,6 +225,18 @@ TEST_F(MyLogin, BackendRefusingTheConnectionIsRelayedVerbatim) {
   server.join();
 }
 
+TEST_F(MyLogin, UnreachableBackendIsReportedReadably) {
+  // Regression: the proxy answered with 2003, a client-side code, which
+  // Connector/C turns into "2027 Received malformed packet" and loses the
+  // reason. Nothing listens on a fresh free port.
+  ProxyProcess proxy("my_login_unreachable", backend_port_options(free_port()));
+  Conn c;
+  ASSERT_FALSE(c.connect(proxy.my_port(), "app", "app"));
+  EXPECT_NE(mysql_errno(c.m), 2027u) << mysql_error(c.m);
+  EXPECT_NE(std::string(mysql_error(c.m)).find("Can't connect to server on"), std::string::npos)
+      << mysql_error(c.m);
+}
+
 // Seconds until the client's socket reports the peer's close (or -1).
 double seconds_until_closed(MYSQL* m, int timeout_s) {
   pollfd p{static_cast<int>(mysql_get_socket(m)), POLLIN | POLLRDHUP, 0};

@@ -109,8 +109,11 @@ inline constexpr std::uint16_t net_read_interrupted = 1159;      // 08S01 timeou
 inline constexpr std::uint16_t not_supported = 1235;             // 42000
 inline constexpr std::uint16_t not_allowed_command = 1148;       // 42000 (LOAD DATA LOCAL off)
 inline constexpr std::uint16_t local_infile_disabled = 4166;  // HY000 (… inside a multi-statement)
-inline constexpr std::uint16_t conn_host_error = 2003;  // client-side code: backend unreachable
-inline constexpr std::uint16_t server_gone = 2006;      // client-side code, HY000
+// The proxy cannot reach its backend. Client libraries turn a 2xxx code sent
+// by a server into "2027 Received malformed packet", so this is the server's
+// ER_UNKNOWN_ERROR, with the reason in the message.
+inline constexpr std::uint16_t backend_unreachable = 1105;  // HY000
+inline constexpr std::uint16_t server_gone = 2006;          // client-side code, HY000
 inline constexpr std::uint16_t lost_connection = 2013;
 inline constexpr std::uint16_t backend_unavailable = 1927;  // 70100 ER_CONNECTION_KILLED
 }  // namespace er
