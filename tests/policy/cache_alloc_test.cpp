@@ -1,41 +1,30 @@
 // A decision-cache hit must not allocate: this binary replaces the global
 // operator new to count allocations around gate.check().
-#include <cstdlib>
-#include <new>
 #include <string>
 
 #include <gtest/gtest.h>
 
 #include "policy/policy_gate.hpp"
 #include "policy/profile.hpp"
+#include "tests/support/alloc_counter.hpp"
 
 namespace {
-thread_local bool g_counting = false;
-thread_local std::size_t g_allocations = 0;
-}  // namespace
 
-void* operator new(std::size_t n) {
-  if (g_counting) ++g_allocations;
-  if (void* p = std::malloc(n ? n : 1)) return p;
-  throw std::bad_alloc();
+// The counter itself counts: otherwise the zero checks below could never fail.
+TEST(DecisionCacheAlloc, CounterSeesAnAllocation) {
+  std::size_t n = sw::test::allocations_in([] {
+    std::string s(100, 'x');
+    asm volatile("" : : "r"(s.data()) : "memory");  // keep the allocation
+  });
+  EXPECT_GE(n, 1u);
 }
-void operator delete(void* p) noexcept {
-  std::free(p);
-}
-void operator delete(void* p, std::size_t) noexcept {
-  std::free(p);
-}
-
-namespace {
 
 std::size_t allocations_of(sw::policy::PolicyGate& gate, const sw::policy::SessionContext& s,
                            const std::string& sql, bool& allowed) {
-  g_allocations = 0;
-  g_counting = true;
-  auto d = gate.check(s, sql);
-  g_counting = false;
+  sw::policy::Decision d;
+  std::size_t n = sw::test::allocations_in([&] { d = gate.check(s, sql); });
   allowed = d.allowed;
-  return g_allocations;
+  return n;
 }
 
 TEST(DecisionCacheAlloc, HitDoesNotAllocate) {
