@@ -35,6 +35,18 @@ void Budget::give_back() {
   }
 }
 
+void Budget::resume() {
+  paused_.store(false, std::memory_order_release);
+  std::lock_guard lock(mu_);
+  for (const auto& weak : shards_) {
+    if (auto shard = weak.lock()) {
+      shard->post_([weak] {
+        if (auto s = weak.lock()) s->on_slot_freed();
+      });
+    }
+  }
+}
+
 bool Budget::admit_client() noexcept {
   std::uint32_t now = clients_.fetch_add(1, std::memory_order_relaxed) + 1;
   if (max_clients_ == 0 || now <= max_clients_) return true;
@@ -124,6 +136,7 @@ PoolSnapshot Budget::snapshot() {
   snap.key = key_;
   snap.size = size_;
   snap.budget_in_use = in_use();
+  snap.paused = paused();
   std::lock_guard lock(mu_);
   for (const auto& w : shards_) {
     if (auto s = w.lock()) {

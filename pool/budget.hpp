@@ -59,6 +59,15 @@ class Budget : public std::enable_shared_from_this<Budget> {
     return starving_count_.load(std::memory_order_relaxed) > 0;
   }
 
+  // PgBouncer's PAUSE / RESUME: while paused no server connection is lent
+  // (clients wait in their shard's queue, client_wait_timeout still
+  // applies); leases already out end at their transaction's end as usual,
+  // so a pause is complete once servers_active reaches 0. Resume wakes
+  // every shard's waiters.
+  void pause() noexcept { paused_.store(true, std::memory_order_release); }
+  void resume();
+  bool paused() const noexcept { return paused_.load(std::memory_order_acquire); }
+
   // Sums the counters of every live shard.
   PoolSnapshot snapshot();
 
@@ -72,6 +81,7 @@ class Budget : public std::enable_shared_from_this<Budget> {
   std::atomic<std::uint32_t> used_{0};
   std::atomic<std::uint32_t> clients_{0};
   std::atomic<std::uint32_t> starving_count_{0};
+  std::atomic<bool> paused_{false};
   std::mutex mu_;
   std::vector<std::weak_ptr<Shard>> shards_;
   std::vector<std::weak_ptr<Shard>> starving_;  // FIFO: the longest starving is woken first

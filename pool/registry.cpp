@@ -16,15 +16,19 @@ std::shared_ptr<Budget> PoolRegistry::budget(const PoolKey& key, const PoolConfi
   return b;
 }
 
+std::vector<std::shared_ptr<Budget>> PoolRegistry::budgets() {
+  std::lock_guard lock(mu_);
+  std::vector<std::shared_ptr<Budget>> out;
+  out.reserve(budgets_.size());
+  for (auto& [k, b] : budgets_) out.push_back(b);
+  return out;
+}
+
 std::vector<PoolSnapshot> PoolRegistry::snapshot() {
-  std::vector<std::shared_ptr<Budget>> budgets;
-  {
-    std::lock_guard lock(mu_);
-    for (auto& [k, b] : budgets_) budgets.push_back(b);
-  }
+  auto all = budgets();
   std::vector<PoolSnapshot> out;
-  out.reserve(budgets.size());
-  for (auto& b : budgets) out.push_back(b->snapshot());
+  out.reserve(all.size());
+  for (auto& b : all) out.push_back(b->snapshot());
   return out;
 }
 

@@ -23,6 +23,8 @@ class PoolRegistry {
   std::shared_ptr<Budget> budget(const PoolKey& key, const PoolConfig& config);
   // Every pool's stats, all workers summed.
   std::vector<PoolSnapshot> snapshot();
+  // Every pool's budget (pause/resume act on them).
+  std::vector<std::shared_ptr<Budget>> budgets();
 
  private:
   std::mutex mu_;

@@ -4,6 +4,8 @@
 // and leases, ages it and destroys it (the driver's destructor closes the
 // socket). Nothing here knows sockets.
 #include <chrono>
+#include <functional>
+#include <memory>
 
 namespace sw::pool {
 
@@ -22,6 +24,23 @@ class ServerHandle {
   // False once the driver knows the connection is dead (the server closed it
   // while idle): the pool then drops it instead of lending it.
   virtual bool usable() const noexcept { return true; }
+
+  // Ends the connection and calls `gone` once the backend no longer counts
+  // it; the pool reuses the slot only then, so `size` holds as the backend
+  // sees it even while a backend process is still exiting. `gone` runs on
+  // the handle's own worker, possibly after the shard that owned it died.
+  static void retire(std::unique_ptr<ServerHandle> handle, std::function<void()> gone) {
+    ServerHandle* h = handle.get();
+    h->retire_self(std::move(handle), std::move(gone));
+  }
+
+ protected:
+  // Drivers with a socket say goodbye and wait for the server to close; this
+  // default (nothing to wait for) is immediate.
+  virtual void retire_self(std::unique_ptr<ServerHandle> self, std::function<void()> gone) {
+    self.reset();
+    gone();
+  }
 
  private:
   Clock::time_point created_;

@@ -62,8 +62,7 @@ std::unique_ptr<ServerHandle> Shard::pop_idle(Clock::time_point now) {
 }
 
 void Shard::destroy(std::unique_ptr<ServerHandle> server) {
-  server.reset();
-  budget_->give_back();
+  ServerHandle::retire(std::move(server), [budget = budget_] { budget->give_back(); });
 }
 
 Grant Shard::lease_idle(std::unique_ptr<ServerHandle> s, Clock::time_point now) {
@@ -89,7 +88,7 @@ std::optional<Grant> Shard::try_acquire(Clock::time_point now) {
     g.problem = "the pool is shutting down";
     return g;
   }
-  if (!waiters_.empty()) return std::nullopt;  // FIFO: queue behind them
+  if (!waiters_.empty() || budget_->paused()) return std::nullopt;  // FIFO: queue behind them
   std::optional<Grant> out;
   if (auto s = pop_idle(now)) {
     out = lease_idle(std::move(s), now);
@@ -131,6 +130,7 @@ void Shard::grant_first(Grant g, Clock::time_point now) {
 }
 
 void Shard::serve_waiters(Clock::time_point now) {
+  if (budget_->paused()) return;
   while (!waiters_.empty()) {
     if (auto s = pop_idle(now)) {
       grant_first(lease_idle(std::move(s), now), now);
@@ -174,25 +174,36 @@ void Shard::add_idle(std::unique_ptr<ServerHandle> server, Clock::time_point now
 void Shard::release(std::unique_ptr<ServerHandle> server, bool reusable, Clock::time_point now) {
   if (leased_ > 0) --leased_;
   if (!reusable || shut_down_ || expired(*server, now) || !server->usable()) {
-    server.reset();
-    if (!waiters_.empty() && !shut_down_) {
-      grant_first(lease_connect(), now);  // the slot passes straight to a waiter
-    } else {
-      budget_->give_back();
-    }
+    // Once the backend has let go, the slot passes straight to a waiter.
+    ServerHandle::retire(std::move(server), [weak = weak_from_this(), budget = budget_] {
+      if (auto self = weak.lock())
+        self->on_retired();
+      else
+        budget->give_back();
+    });
   } else {
     server->mark_idle(now);
     bool peer_first =
         budget_->anyone_starving() &&
         (waiters_.empty() || budget_->peer_waiting_since_before(
                                  this, waiters_.front().since.time_since_epoch().count()));
-    if (!waiters_.empty() && !peer_first) {
+    if (!waiters_.empty() && !peer_first && !budget_->paused()) {
       grant_first(lease_idle(std::move(server), now), now);
     } else if (peer_first) {
       destroy(std::move(server));  // another worker needs the slot more
     } else {
       idle_.push_back(std::move(server));
     }
+  }
+  update_starving();
+  update_gauges();
+}
+
+void Shard::on_retired() {
+  if (!waiters_.empty() && !shut_down_ && !budget_->paused()) {
+    grant_first(lease_connect(), Clock::now());
+  } else {
+    budget_->give_back();
   }
   update_starving();
   update_gauges();
@@ -216,12 +227,12 @@ std::uint32_t Shard::maintain(Clock::time_point now) {
     }
   }
   // Waiters past reserve_timeout may use the reserve slots.
-  if (config_.reserve_size > 0) {
+  if (config_.reserve_size > 0 && !budget_->paused()) {
     while (!waiters_.empty() && now - waiters_.front().since >= config_.reserve_timeout &&
            budget_->try_take(true))
       grant_first(lease_connect(), now);
   }
-  if (!waiters_.empty()) budget_->request_shed(this);
+  if (!waiters_.empty() && !budget_->paused()) budget_->request_shed(this);
   // min_idle refill, with backoff after failures.
   std::uint32_t connects = 0;
   if (now >= backoff_until_) {
@@ -238,7 +249,7 @@ std::uint32_t Shard::maintain(Clock::time_point now) {
 
 void Shard::on_slot_freed() {
   serve_waiters(Clock::now());
-  if (!waiters_.empty()) budget_->request_shed(this);
+  if (!waiters_.empty() && !budget_->paused()) budget_->request_shed(this);
   update_starving();
   update_gauges();
 }
@@ -269,7 +280,8 @@ void Shard::shutdown() {
 }
 
 void Shard::update_starving() {
-  bool s = !waiters_.empty();
+  // Waiters held by a pause are not starving: nobody should shed for them.
+  bool s = !waiters_.empty() && !budget_->paused();
   if (s == starving_) return;
   starving_ = s;
   budget_->set_starving(this, s);

@@ -110,7 +110,8 @@ class Shard : public std::enable_shared_from_this<Shard> {
 
   bool expired(const ServerHandle& s, Clock::time_point now) const;
   std::unique_ptr<ServerHandle> pop_idle(Clock::time_point now);
-  void destroy(std::unique_ptr<ServerHandle> server);  // closes and returns its slot
+  void destroy(std::unique_ptr<ServerHandle> server);  // closes, then returns its slot
+  void on_retired();  // a dropped connection is gone: its slot to a waiter or back
   Grant lease_idle(std::unique_ptr<ServerHandle> s, Clock::time_point now);
   Grant lease_connect();
   void serve_waiters(Clock::time_point now);

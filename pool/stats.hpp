@@ -63,6 +63,7 @@ struct PoolSnapshot {
   std::uint64_t server_connects = 0;
   std::uint64_t server_connect_failures = 0;
   std::uint64_t wait_timeouts = 0;
+  bool paused = false;
 
   void add(const ShardCounters& c);  // sums gauges and totals (averages: finish())
   void finish();                     // computes the averages from the summed totals

@@ -14,6 +14,7 @@
 #include <nlohmann/json.hpp>
 
 #include "policy/policy_check.hpp"
+#include "proxy/admin/tools/tools_config.hpp"
 #include "proxy/core/config_loader.hpp"
 #include "proxy/core/log.hpp"
 #include "proxy/core/version.hpp"
@@ -43,9 +44,12 @@ int cmd_version() {
 
 int cmd_config_check(const std::string& file) {
   auto load = sw::load_toml_config_file(file);
-  if (!load.ok()) {
+  auto tools_load = sw::tools::load_tools_config_file(file);
+  if (!load.ok() || !tools_load.problems.empty()) {
     print_issues(load, file);
-    std::cerr << fmt::format("{}: {} problem(s)\n", file, load.issues.size());
+    for (const auto& p : tools_load.problems) std::cerr << fmt::format("{}: {}\n", file, p);
+    std::cerr << fmt::format("{}: {} problem(s)\n", file,
+                             load.issues.size() + tools_load.problems.size());
     return 1;
   }
   const auto& cfg = load.config;

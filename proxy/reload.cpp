@@ -4,6 +4,7 @@
 
 #include <spdlog/spdlog.h>
 
+#include "proxy/admin/tools/tools_config.hpp"
 #include "proxy/core/config_loader.hpp"
 
 namespace sw {
@@ -29,8 +30,10 @@ admin::ReloadReport Reloader::reload() {
   std::lock_guard lock(mutex_);
   admin::ReloadReport report;
   auto load = load_toml_config_file(path_);
-  if (!load.ok()) {
+  auto tools_load = tools::load_tools_config_file(path_);
+  if (!load.ok() || !tools_load.problems.empty()) {
     for (const auto& issue : load.issues) report.problems.push_back(issue.to_string(path_));
+    for (const auto& p : tools_load.problems) report.problems.push_back(path_ + ": " + p);
     spdlog::error("reload of {} rejected ({} problem(s)); configuration unchanged", path_,
                   report.problems.size());
     for (const auto& p : report.problems) spdlog::error("  {}", p);
@@ -49,6 +52,7 @@ admin::ReloadReport Reloader::reload() {
   if (admin_) admin_->apply(next->admin);
   spdlog::set_level(spdlog::level::from_str(next->server.log_level));
   live_.set(next);
+  if (tools_) tools_->set_config(next, tools_load.config);
   report.ok = true;
   spdlog::info("configuration reloaded from {} ({} tenant(s), {} user(s))", path_,
                next->tenants.size(), next->users.size());

@@ -8,6 +8,7 @@
 
 #include "proxy/admin/operations.hpp"
 #include "proxy/admin/server.hpp"
+#include "proxy/admin/tools/tool_executor.hpp"
 #include "proxy/core/live_config.hpp"
 #include "proxy/listener_set.hpp"
 #include "proxy/net/connection_tracker.hpp"
@@ -17,12 +18,14 @@ namespace sw {
 class Reloader {
  public:
   Reloader(std::string path, LiveConfig& live, ListenerSet& listeners,
-           net::ConnectionTracker& tracker, admin::AdminServer* admin)
+           net::ConnectionTracker& tracker, admin::AdminServer* admin,
+           tools::ToolExecutor* tools = nullptr)
       : path_(std::move(path)),
         live_(live),
         listeners_(listeners),
         tracker_(tracker),
-        admin_(admin) {}
+        admin_(admin),
+        tools_(tools) {}
 
   // Thread-safe; reloads are serialized.
   admin::ReloadReport reload();
@@ -34,6 +37,7 @@ class Reloader {
   ListenerSet& listeners_;
   net::ConnectionTracker& tracker_;
   admin::AdminServer* admin_;
+  tools::ToolExecutor* tools_;
 };
 
 }  // namespace sw

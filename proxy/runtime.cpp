@@ -13,7 +13,10 @@
 #include "proxy/admin/dashboard_routes.hpp"
 #include "proxy/admin/operator_routes.hpp"
 #include "proxy/admin/server.hpp"
+#include "proxy/admin/tool_routes.hpp"
+#include "proxy/admin/tools/tools_config.hpp"
 #include "proxy/core/live_config.hpp"
+#include "proxy/core/version.hpp"
 #include "proxy/listener_set.hpp"
 #include "proxy/net/connection_tracker.hpp"
 #include "proxy/net/worker_pool.hpp"
@@ -63,6 +66,18 @@ int run_proxy(ConfigPtr config, std::string config_path) {
     audit_trail = std::move(*trail);
   }
 
+  // The AI tools' executor: a client of this process's own listeners, on
+  // threads of its own.
+  tools::ToolsConfig tools_config;
+  if (!config_path.empty()) {
+    auto tools_load = tools::load_tools_config_file(config_path);
+    for (const auto& p : tools_load.problems) spdlog::critical("{}: {}", config_path, p);
+    if (!tools_load.problems.empty()) return 1;
+    tools_config = tools_load.config;
+  }
+  tools::ToolExecutor tool_executor(config, tools_config);
+  tools::McpServer mcp(tool_executor, SQLWARDEN_VERSION);
+
   LiveConfig live(config);
   ListenerSet listeners(workers, tracker);
   if (auto opened = listeners.apply(config, /*started=*/false); !opened) {
@@ -80,8 +95,8 @@ int run_proxy(ConfigPtr config, std::string config_path) {
     admin_server = std::make_unique<admin::AdminServer>(workers, config->admin);
   std::unique_ptr<Reloader> reloader;
   if (!config_path.empty())
-    reloader =
-        std::make_unique<Reloader>(config_path, live, listeners, tracker, admin_server.get());
+    reloader = std::make_unique<Reloader>(config_path, live, listeners, tracker, admin_server.get(),
+                                          &tool_executor);
 
   if (admin_server) {
     admin::Operations ops;
@@ -96,6 +111,7 @@ int run_proxy(ConfigPtr config, std::string config_path) {
     admin::add_basic_routes(admin_server->router(), live);
     admin::add_operator_routes(admin_server->router(), live, std::move(ops));
     admin::add_dashboard_routes(admin_server->router());
+    admin::add_tool_routes(admin_server->router(), tool_executor, mcp);
     if (auto opened = admin_server->open(); !opened) {
       spdlog::critical("{}", opened.error().message);
       return 1;

@@ -18,6 +18,19 @@ struct FakeServer : ServerHandle {
   int* alive_;
 };
 
+// A server whose goodbye takes a while: `gone` is kept until the test says
+// the backend has let go.
+struct SlowServer : FakeServer {
+  std::function<void()>* pending;
+  SlowServer(int* alive, std::function<void()>* p) : FakeServer(alive), pending(p) {}
+
+ protected:
+  void retire_self(std::unique_ptr<ServerHandle> self, std::function<void()> gone) override {
+    *pending = std::move(gone);
+    self.reset();
+  }
+};
+
 struct Worker {
   std::deque<std::function<void()>> queue;
   Post post() {
@@ -286,6 +299,56 @@ TEST_F(ShardTest, ShutdownFailsWaitersAndClosesIdle) {
   s->release(std::move(a), true, now);
   EXPECT_EQ(alive, 0);
   EXPECT_EQ(budget->in_use(), 0u);
+}
+
+// The backend still counts a closing connection until its goodbye is done:
+// its slot goes to the waiter only then, never while both could be seen.
+TEST_F(ShardTest, SlotReturnsOnlyAfterTheBackendLetGo) {
+  auto budget = std::make_shared<Budget>(key, 1, 0, 0);
+  Worker w;
+  auto s = Shard::make(budget, config(1), w.post());
+  ASSERT_TRUE(s->try_acquire(now)->kind == Grant::Kind::connect);
+  s->connected();
+  std::function<void()> gone;
+  auto slow = std::make_unique<SlowServer>(&alive, &gone);
+  Grant::Kind kind = Grant::Kind::failed;
+  s->wait(now, [&](Grant g) { kind = g.kind; });
+  s->release(std::move(slow), /*reusable=*/false, now);
+  EXPECT_EQ(kind, Grant::Kind::failed) << "granted before the old connection was gone";
+  EXPECT_EQ(budget->in_use(), 1u);
+  ASSERT_TRUE(gone);
+  gone();
+  EXPECT_EQ(kind, Grant::Kind::connect);
+  EXPECT_EQ(budget->in_use(), 1u);
+  s->connect_failed();  // the waiter's connect fails: the slot returns
+  EXPECT_EQ(budget->in_use(), 0u);
+}
+
+TEST_F(ShardTest, PauseHoldsNewLeasesUntilResume) {
+  auto budget = std::make_shared<Budget>(key, 2, 0, 0);
+  Worker w1, w2;
+  auto s1 = Shard::make(budget, config(2), w1.post());
+  auto s2 = Shard::make(budget, config(2), w2.post());
+  auto a = lease(*s1);  // a transaction in progress
+  ASSERT_TRUE(a);
+  budget->pause();
+  EXPECT_FALSE(s1->try_acquire(now));  // nothing new is lent
+  EXPECT_FALSE(s2->try_acquire(now));
+  int granted = 0;
+  s2->wait(now, [&](Grant) { ++granted; });
+  s1->release(std::move(a), true, now);  // the transaction ends: idle, not lent
+  w1.run();
+  w2.run();
+  EXPECT_EQ(granted, 0);
+  EXPECT_EQ(s1->idle_count(), 1u);
+  EXPECT_EQ(budget->snapshot().servers_active, 0u);  // the pause is complete
+  s2->maintain(now);
+  w1.run();
+  EXPECT_EQ(s1->idle_count(), 1u) << "a paused waiter must not make peers shed";
+  budget->resume();
+  w1.run();
+  w2.run();
+  EXPECT_EQ(granted, 1);
 }
 
 }  // namespace

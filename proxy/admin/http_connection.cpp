@@ -7,6 +7,7 @@
 //   - the token is checked on the headers, before the body is read.
 // Protocol errors get a JSON error and a closed connection.
 #include <array>
+#include <cctype>
 #include <chrono>
 #include <exception>
 #include <string>
@@ -50,7 +51,7 @@ http::response<http::string_body> to_beast(const Response& r, unsigned version, 
                                            bool head) {
   http::response<http::string_body> res{static_cast<http::status>(r.status), version};
   res.set(http::field::server, "sqlwarden");
-  res.set(http::field::content_type, r.content_type);
+  if (!r.content_type.empty()) res.set(http::field::content_type, r.content_type);
   res.set(http::field::cache_control, "no-store");
   res.set("X-Content-Type-Options", "nosniff");
   for (const auto& [k, v] : r.headers) res.set(k, v);
@@ -107,6 +108,12 @@ class Connection {
       if (q != std::string_view::npos) request.query = std::string(target.substr(q + 1));
       request.content_type = std::string(sv(header[http::field::content_type]));
       request.peer = peer_.address;
+      for (const auto& field : header) {
+        if (field.name() == http::field::authorization) continue;
+        std::string name(sv(field.name_string()));
+        for (auto& c : name) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+        request.headers.insert_or_assign(std::move(name), std::string(sv(field.value())));
+      }
 
       auto outcome =
           settings->auth.authenticate(sv(header[http::field::authorization]), peer_.loopback);

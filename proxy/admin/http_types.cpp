@@ -11,11 +11,13 @@ int hex_value(char c) {
   return -1;
 }
 
-std::string percent_decode(std::string_view s) {
+}  // namespace
+
+std::string percent_decode(std::string_view s, bool plus_is_space) {
   std::string out;
   out.reserve(s.size());
   for (std::size_t i = 0; i < s.size(); ++i) {
-    if (s[i] == '+') {
+    if (s[i] == '+' && plus_is_space) {
       out += ' ';
     } else if (s[i] == '%' && i + 2 < s.size() && hex_value(s[i + 1]) >= 0 &&
                hex_value(s[i + 2]) >= 0) {
@@ -28,8 +30,6 @@ std::string percent_decode(std::string_view s) {
   return out;
 }
 
-}  // namespace
-
 std::optional<std::string> Request::query_param(std::string_view name) const {
   std::string_view rest = query;
   while (!rest.empty()) {
@@ -37,12 +37,17 @@ std::optional<std::string> Request::query_param(std::string_view name) const {
     std::string_view pair = rest.substr(0, amp);
     rest = amp == std::string_view::npos ? std::string_view{} : rest.substr(amp + 1);
     auto eq = pair.find('=');
-    std::string key = percent_decode(pair.substr(0, eq));
+    std::string key = percent_decode(pair.substr(0, eq), true);
     if (key != name) continue;
     if (eq == std::string_view::npos) return std::string();
-    return percent_decode(pair.substr(eq + 1));
+    return percent_decode(pair.substr(eq + 1), true);
   }
   return std::nullopt;
+}
+
+std::string Request::header(std::string_view lower_name) const {
+  auto it = headers.find(std::string(lower_name));
+  return it == headers.end() ? std::string() : it->second;
 }
 
 Result<nlohmann::json> Request::json_body() const {

@@ -39,10 +39,15 @@ struct Request {
   std::string content_type;
   std::string peer;                           // "ip:port"
   std::map<std::string, std::string> params;  // {name} segments of the route pattern
+  // Header fields by lower-case name (Authorization is kept out: handlers
+  // never see the credential).
+  std::map<std::string, std::string> headers;
   Principal principal;
 
   // ?name=value from the query string (percent-decoded); nullopt when absent.
   std::optional<std::string> query_param(std::string_view name) const;
+  // A header's value ("" when absent); `lower_name` in lower case.
+  std::string header(std::string_view lower_name) const;
   // The body as a JSON object; an empty body is {}.
   Result<nlohmann::json> json_body() const;
   // json_body() restricted to `allowed` keys; the error names the first
@@ -62,5 +67,9 @@ Response json_response(const nlohmann::json& body, unsigned status = 200);
 Response error_response(unsigned status, std::string_view code, std::string_view message);
 Response text_response(std::string body, std::string content_type, unsigned status = 200);
 Response bad_request(const Error& error);
+
+// %XX sequences decoded; `plus_is_space` for query strings (form encoding),
+// not for path segments.
+std::string percent_decode(std::string_view s, bool plus_is_space);
 
 }  // namespace sw::admin

@@ -6,6 +6,7 @@
 #include "pool/registry.hpp"
 #include "proxy/admin/blocking.hpp"
 #include "proxy/admin/config_view.hpp"
+#include "proxy/admin/pool_pause_routes.hpp"
 #include "proxy/core/metrics.hpp"
 #include "proxy/core/version.hpp"
 #include "proxy/net/session_registry.hpp"
@@ -164,7 +165,8 @@ void add_views(Router& router, LiveConfig& live) {
                                {"transactions", p.transactions},
                                {"queries", p.queries},
                                {"avg_wait_time_us", p.avg_wait_time_us},
-                               {"wait_timeouts", p.wait_timeouts}});
+                               {"wait_timeouts", p.wait_timeouts},
+                               {"paused", p.paused}});
     }
     return json_response({{"pools", list}, {"backend_pools", backend_pools}});
   });
@@ -215,12 +217,6 @@ void add_actions(Router& router, Operations ops) {
     }
     return error_response(404, "not_found", "no such client");
   });
-  for (const char* action : {"pause", "resume"})
-    router.add_sync("POST", std::string("/api/v1/pools/{pool}/") + action, AdminRole::admin,
-                    [](Request&) {
-                      return error_response(501, "not_implemented",
-                                            "pool pause/resume arrives with transaction pooling");
-                    });
   router.add_sync("POST", "/api/v1/shutdown", AdminRole::admin, [ops](Request& req) {
     auto body = req.json_body({});
     if (!body) return bad_request(body.error());
@@ -257,6 +253,7 @@ void add_operator_routes(Router& router, LiveConfig& config, Operations operatio
   });
   add_views(router, config);
   add_actions(router, std::move(operations));
+  add_pool_pause_routes(router, config);
 }
 
 }  // namespace sw::admin

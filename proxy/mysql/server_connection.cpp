@@ -7,6 +7,7 @@
 #include "proxy/mysql/codec/constants.hpp"
 #include "proxy/mysql/codec/response_tracker.hpp"
 #include "proxy/net/connect.hpp"
+#include "proxy/net/graceful_close.hpp"
 
 namespace sw::mysql {
 
@@ -337,8 +338,15 @@ net::awaitable<Result<LoginOutcome>> ServerConnection::simple_command() {
 
 net::awaitable<void> ServerConnection::quit() {
   static constexpr std::uint8_t com_quit[] = {1, 0, 0, 0, static_cast<std::uint8_t>(Command::quit)};
-  (void)co_await channel_.write(ByteSpan(com_quit, sizeof com_quit));
-  channel_.close();
+  co_await net::close_gracefully(channel_.stream(), net::asio::buffer(com_quit, sizeof com_quit),
+                                 net::kGoodbyeWait);
+}
+
+void ServerConnection::retire_self(std::unique_ptr<pool::ServerHandle> self,
+                                   std::function<void()> gone) {
+  std::unique_ptr<ServerConnection> me(static_cast<ServerConnection*>(self.release()));
+  auto ex = channel_.stream().socket().get_executor();
+  net::close_in_background(ex, std::move(me), &ServerConnection::quit, std::move(gone));
 }
 
 }  // namespace sw::mysql

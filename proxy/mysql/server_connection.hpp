@@ -7,6 +7,7 @@
 // any client session whose negotiated capabilities match.
 #include <chrono>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -103,6 +104,11 @@ class ServerConnection : public pool::ServerHandle {
   net::awaitable<void> quit();
 
   explicit ServerConnection(PacketChannel channel) : channel_(std::move(channel)) {}
+
+ protected:
+  // COM_QUIT, then wait for the server to close (its thread has left
+  // Threads_connected by then) before the pool reuses the slot.
+  void retire_self(std::unique_ptr<pool::ServerHandle> self, std::function<void()> gone) override;
 
  private:
   // SSLRequest + TLS handshake when configured; returns the next sequence id.

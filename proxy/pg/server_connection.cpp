@@ -5,6 +5,7 @@
 #include <fmt/format.h>
 
 #include "proxy/net/connect.hpp"
+#include "proxy/net/graceful_close.hpp"
 #include "proxy/pg/auth/md5.hpp"
 #include "proxy/pg/auth/scram.hpp"
 #include "proxy/pg/codec/messages.hpp"
@@ -210,9 +211,15 @@ void ServerConnection::stop_watching() {
 net::awaitable<void> ServerConnection::close() {
   Bytes out;
   codec::append_terminate(out);
-  net::error_code ec;
-  co_await stream_.write(net::asio::buffer(out), ec);
-  stream_.close();
+  co_await net::close_gracefully(stream_, net::asio::buffer(out), net::kGoodbyeWait);
+}
+
+void ServerConnection::retire_self(std::unique_ptr<pool::ServerHandle> self,
+                                   std::function<void()> gone) {
+  stop_watching();
+  std::unique_ptr<ServerConnection> me(static_cast<ServerConnection*>(self.release()));
+  auto ex = stream_.socket().get_executor();
+  net::close_in_background(ex, std::move(me), &ServerConnection::close, std::move(gone));
 }
 
 }  // namespace sw::pg

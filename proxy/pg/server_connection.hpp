@@ -5,6 +5,7 @@
 // parameters, which pooled prepared statements exist, whose unnamed
 // statement it holds), so the next borrower only sends the difference.
 #include <chrono>
+#include <functional>
 #include <memory>
 #include <string>
 #include <utility>
@@ -85,6 +86,11 @@ class ServerConnection : public pool::ServerHandle {
   bool broken() const noexcept { return watch_->broken; }
   void mark_broken() noexcept { watch_->broken = true; }
   bool usable() const noexcept override { return !watch_->broken; }
+
+ protected:
+  // Terminate, then wait for the backend to close (it has left
+  // pg_stat_activity by then) before the pool reuses the slot.
+  void retire_self(std::unique_ptr<pool::ServerHandle> self, std::function<void()> gone) override;
 
  private:
   net::awaitable<Result<std::string>> authenticate(const ServerLogin& login, Bytes& server_error);

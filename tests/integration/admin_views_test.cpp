@@ -4,10 +4,12 @@
 // opened; /metrics passes `promtool check metrics`.
 #include <mysql.h>
 
+#include <chrono>
 #include <fstream>
 #include <memory>
 #include <regex>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include <fmt/format.h>
@@ -183,9 +185,9 @@ TEST_F(AdminViews, ConfigIsMaskedAndProfilesListed) {
   json endpoints = get_json(port, "/api/v1/endpoints", "read-secret");
   EXPECT_GE(endpoints["endpoints"].size(), 15u);
 
-  // Pause/resume wait for pool/; say so instead of pretending.
+  // A pool that was never used cannot be paused (PauseWaitsFor... covers pausing).
   r = http_request(port, "POST", "/api/v1/pools/default/pause", "ops-secret");
-  EXPECT_EQ(r.status, 501) << r.raw;
+  EXPECT_EQ(r.status, 404) << r.raw;
   // Unknown fields in an action body are refused.
   r = http_request(port, "POST", "/api/v1/reload", "ops-secret", R"({"force": true})");
   EXPECT_EQ(r.status, 400) << r.raw;
@@ -204,6 +206,51 @@ TEST_F(AdminViews, ShutdownIsGracefulAndAdminOnly) {
   c.reset();
   EXPECT_EQ(proxy.terminate(15), 0);
   EXPECT_NE(proxy.log().find("draining"), std::string::npos);
+}
+
+// PgBouncer's PAUSE / RESUME: a pause holds new transactions, waits for the
+// running ones to end, and resume lets the held ones go on.
+TEST_F(AdminViews, PauseWaitsForTransactionsAndHoldsNewOnes) {
+  auto port = proxy.admin_port();
+  auto post = [&](const std::string& path, const std::string& token = "ops-secret") {
+    return http_request(port, "POST", path, token, "{}");
+  };
+  PgConn a = pg_connect(proxy.pg_port(), "app", "exo_cluster");
+  ASSERT_EQ(PQstatus(a.get()), CONNECTION_OK) << PQerrorMessage(a.get());
+  EXPECT_EQ(pg_value(a.get(), "SELECT 1"), "1");  // the pool exists once used
+  PgResult begin = pg_exec(a.get(), "BEGIN");
+  EXPECT_EQ(pg_value(a.get(), "SELECT 2"), "2");  // a transaction holds a server
+
+  expect_error(post("/api/v1/pools/nosuch/pause"), 404, "not_found");
+  expect_error(post("/api/v1/pools/default/pause", "read-secret"), 403, "forbidden");
+  auto partial = post("/api/v1/pools/default%2Fpostgres/pause?wait_ms=300");
+  ASSERT_EQ(partial.status, 202) << partial.raw;
+  EXPECT_EQ(body_json(partial)["complete"], false) << partial.body;
+  EXPECT_EQ(body_json(partial)["servers_active"], 1) << partial.body;
+  // The running transaction is not disturbed by the pause.
+  EXPECT_EQ(pg_value(a.get(), "SELECT 3"), "3");
+  PgResult commit = pg_exec(a.get(), "COMMIT");
+  auto full = post("/api/v1/pools/default/pause?wait_ms=5000");
+  ASSERT_EQ(full.status, 200) << full.raw;
+  EXPECT_EQ(body_json(full)["complete"], true) << full.body;
+  bool listed_paused = false;
+  json pools = get_json(port, "/api/v1/pools");
+  for (const auto& p : pools["backend_pools"])
+    if (p["tenant"] == "default" && p["user"] == "app") listed_paused = p["paused"].get<bool>();
+  EXPECT_TRUE(listed_paused);
+
+  // A new statement waits while paused...
+  ASSERT_EQ(PQsendQuery(a.get(), "SELECT 'after resume'"), 1);
+  std::this_thread::sleep_for(std::chrono::milliseconds(500));
+  ASSERT_EQ(PQconsumeInput(a.get()), 1);
+  EXPECT_EQ(PQisBusy(a.get()), 1) << "a statement ran during the pause";
+  // ...and runs after resume.
+  auto resumed = post("/api/v1/pools/default/resume");
+  ASSERT_EQ(resumed.status, 200) << resumed.raw;
+  PgResult r(PQgetResult(a.get()));
+  ASSERT_EQ(PQresultStatus(r.get()), PGRES_TUPLES_OK) << PQresultErrorMessage(r.get());
+  EXPECT_STREQ(PQgetvalue(r.get(), 0, 0), "after resume");
+  while (PGresult* more = PQgetResult(a.get())) PQclear(more);
 }
 
 }  // namespace

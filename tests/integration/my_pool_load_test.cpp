@@ -4,7 +4,7 @@
 // sees more than 20 connections of the pool (sampled from PROCESSLIST all
 // along). Then a pooled server connection is KILLed on the server in the
 // middle of a client's transaction: only that client errors, the others
-// carry on, and the pool refills.
+// carry on, and the pool refills. Last, a backend restart during load.
 #include <mysql.h>
 #include <sys/resource.h>
 
@@ -19,6 +19,7 @@
 #include <fmt/format.h>
 #include <gtest/gtest.h>
 
+#include "tests/support/command.hpp"
 #include "tests/support/mysql_conn.hpp"
 #include "tests/support/proxy_process.hpp"
 #include "tests/support/test_env.hpp"
@@ -213,6 +214,76 @@ TEST_F(MyPoolLoad, KilledServerConnectionFailsOnlyItsClient) {
   for (auto& t : fresh) t.join();
   EXPECT_EQ(fresh_ok, pool_size);
   EXPECT_LE(admin.pool_connections(), pool_size);
+}
+
+// A private MariaDB (restarting the shared fixture would disturb parallel
+// tests), restarted while clients loop through the proxy: the proxy
+// recovers without a restart, and afterwards every pooled connection it
+// lends is a live one.
+TEST(MyPoolRestart, BackendRestartDuringLoadRecovers) {
+  std::string dir = make_temp_dir("my_pool_restart");
+  std::uint16_t port = free_port();
+  std::string lib = "source " + shell_quote(source_dir() + "/scripts/lib/backends.sh") + "; ";
+  std::string mdir = shell_quote(dir + "/maria");
+  auto start = run_command("bash -c " +
+                           shell_quote(lib + "maria_start " + mdir + " " + std::to_string(port) +
+                                       " && maria_load_samples " + mdir));
+  ASSERT_EQ(start.exit_code, 0) << start.output;
+  struct Stop {
+    std::string cmd;
+    ~Stop() { run_command(cmd); }
+  } stop{"bash -c " + shell_quote(lib + "maria_stop " + mdir)};
+
+  ProxyOptions o;
+  o.my_backend_port = port;
+  o.extra_toml = "[pool]\nmode = \"transaction\"\nsize = 6\nclient_wait_timeout_ms = 20000\n";
+  ProxyProcess proxy("my_pool_restart_proxy", o);
+
+  std::atomic<bool> done{false};
+  std::atomic<int> ok_before{0};
+  std::vector<std::thread> load;
+  for (int t = 0; t < 8; ++t) {
+    load.emplace_back([&] {
+      // Errors during the restart are expected; a client whose connection
+      // failed reconnects, as an application would.
+      while (!done) {
+        MyConn c;
+        if (!c.connect(proxy.my_port())) continue;
+        while (!done && c.run("SELECT COUNT(*) FROM ai_models")) ++ok_before;
+      }
+    });
+  }
+  std::this_thread::sleep_for(std::chrono::seconds(1));
+  auto restart =
+      run_command("bash -c " + shell_quote(lib + "maria_stop " + mdir + " && maria_start " + mdir +
+                                           " " + std::to_string(port)));
+  EXPECT_EQ(restart.exit_code, 0) << restart.output;
+  std::this_thread::sleep_for(std::chrono::seconds(1));
+  done = true;
+  for (auto& t : load) t.join();
+  EXPECT_GT(ok_before, 0);
+
+  // Recovery: new clients work, each of their statements may land on any
+  // pooled connection, and none of them is a dead one.
+  std::atomic<int> errors{0};
+  std::string first_error;
+  std::vector<std::thread> after;
+  for (int t = 0; t < 6; ++t) {
+    after.emplace_back([&] {
+      MyConn c;
+      if (!c.connect(proxy.my_port())) {
+        if (errors++ == 0) first_error = mysql_error(c.m);
+        return;
+      }
+      for (int i = 0; i < 30; ++i) {
+        if (c.scalar("SELECT COUNT(*) > 0 FROM ai_models") != "1" && errors++ == 0)
+          first_error = mysql_error(c.m);
+      }
+    });
+  }
+  for (auto& t : after) t.join();
+  EXPECT_EQ(errors, 0) << first_error;
+  proxy.terminate();
 }
 
 }  // namespace

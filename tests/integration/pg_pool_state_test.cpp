@@ -6,9 +6,11 @@
 // pool, a clear error.
 #include <libpq-fe.h>
 
+#include <chrono>
 #include <map>
 #include <memory>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include <gtest/gtest.h>
@@ -269,6 +271,51 @@ TEST(PgStateLeak, ProtocolPreparedStatements) {
     EXPECT_EQ(sqlstate(bad.get()), "42601");
     PgResult bad2(PQexecPrepared(a.get(), "s2", 0, nullptr, nullptr, nullptr, 0));
     EXPECT_EQ(sqlstate(bad2.get()), "26000") << PQresultErrorMessage(bad2.get());
+  }
+}
+
+// Cancel under pooling: a CancelRequest reaches the server connection that
+// runs the client's statement at that moment, and one sent while the
+// client has no statement running cancels nothing — not even the statement
+// another client now runs on the server connection it used before.
+bool cancel(PGconn* c) {
+  PGcancel* k = PQgetCancel(c);
+  char err[256] = {};
+  bool sent = k && PQcancel(k, err, sizeof err) == 1;
+  PQfreeCancel(k);
+  return sent;
+}
+
+TEST(PgPoolCancel, ReachesTheRunningStatement) {
+  for (const auto& mode : {"transaction", "statement"}) {
+    SCOPED_TRACE(mode);
+    PgConn a = connect(proxy(mode));
+    ASSERT_EQ(PQsendQuery(a.get(), "SELECT pg_sleep(30)"), 1);
+    std::this_thread::sleep_for(std::chrono::milliseconds(300));
+    auto t0 = std::chrono::steady_clock::now();
+    ASSERT_TRUE(cancel(a.get()));
+    PgResult r(PQgetResult(a.get()));
+    EXPECT_EQ(sqlstate(r.get()), "57014") << PQresultErrorMessage(r.get());
+    while (PGresult* more = PQgetResult(a.get())) PQclear(more);
+    EXPECT_LT(std::chrono::steady_clock::now() - t0, std::chrono::seconds(10));
+    EXPECT_EQ(pg_value(a.get(), "SELECT 1"), "1");  // the session carries on
+  }
+}
+
+TEST(PgPoolCancel, BetweenStatementsCancelsNothingElse) {
+  for (const auto& mode : {"transaction", "statement"}) {
+    SCOPED_TRACE(mode);
+    ProxyProcess& p = proxy(mode);
+    PgConn a = connect(p);
+    EXPECT_EQ(pg_value(a.get(), "SELECT 1"), "1");  // A used the only server connection
+    PgConn b = connect(p);
+    ASSERT_EQ(PQsendQuery(b.get(), "SELECT pg_sleep(1.5), 'b done'"), 1);
+    std::this_thread::sleep_for(std::chrono::milliseconds(300));
+    cancel(a.get());  // A is idle: whatever it sends must not reach B's statement
+    PgResult r(PQgetResult(b.get()));
+    EXPECT_EQ(PQresultStatus(r.get()), PGRES_TUPLES_OK) << PQresultErrorMessage(r.get());
+    while (PGresult* more = PQgetResult(b.get())) PQclear(more);
+    EXPECT_EQ(pg_value(a.get(), "SELECT 2"), "2");
   }
 }
 

@@ -18,6 +18,16 @@ bool is_proxy_denial(const DbError& e) {
          e.message.find("sqlwarden: ") != std::string::npos;
 }
 
+// "… is not allowed by profile 'exo_ai'" → exo_ai (the gate's wording).
+std::string profile_named_in(const std::string& message) {
+  static constexpr std::string_view marker = "by profile '";
+  auto at = message.find(marker);
+  if (at == std::string::npos) return {};
+  at += marker.size();
+  auto end = message.find('\'', at);
+  return end == std::string::npos ? std::string() : message.substr(at, end - at);
+}
+
 }  // namespace
 
 nlohmann::json db_error_json(const DbError& e, std::string_view denial_rule) {
@@ -81,6 +91,16 @@ nlohmann::json run_query_tool(DbConnection& conn, const ResolvedTarget& target,
   double ms =
       std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count();
   if (auto* e = std::get_if<DbError>(&out)) {
+    // The proxy may judge under another profile than this process knows the
+    // user by (a seed-style db_config.json names no profile): its message
+    // names the profile, so the rule is taken from a judgement under that.
+    if (decision.allowed && is_proxy_denial(*e)) {
+      std::string named = profile_named_in(e->message);
+      if (!named.empty() && named != ctx.profile) {
+        ctx.profile = named;
+        decision = gate.check(ctx, query);
+      }
+    }
     nlohmann::json err = db_error_json(*e, decision.allowed ? "" : decision.rule);
     err["query_hash"] = hash;
     err["execution_time_ms"] = ms;
