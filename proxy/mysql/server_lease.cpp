@@ -58,6 +58,7 @@ net::awaitable<void> reset_then_return(std::shared_ptr<pool::Shard> shard,
 void ServerLease::release(bool reusable, bool dirty) {
   if (!server_) return;
   if (dirty) server_->session().dirty = true;
+  if (!reusable) server_->skip_goodbye();
   if (reusable && server_->session().dirty && shard_) {
     auto ex = server_->channel().stream().socket().get_executor();
     net::spawn_logged(ex, reset_then_return(shard_, std::move(server_)), "mysql pool reset");

@@ -7,7 +7,10 @@ namespace sw::net {
 awaitable<void> close_gracefully(Stream& stream, asio::const_buffer goodbye,
                                  std::chrono::milliseconds wait) {
   error_code ec;
-  co_await stream.write(goodbye, ec);
+  if (goodbye.size() != 0)
+    co_await stream.write(goodbye, ec);
+  else
+    stream.socket().shutdown(tcp::socket::shutdown_send, ec);
   if (!ec) {
     auto ex = co_await asio::this_coro::executor;
     asio::steady_timer timer(ex, wait);

@@ -6,7 +6,10 @@
 // leaves Threads_connected before the kernel closes the socket — or until
 // `wait` passes. The pool gives a connection's slot back only afterwards, so
 // a backend never counts more than the pool's size even while connections
-// are being replaced.
+// are being replaced. An empty `goodbye` is for a connection caught
+// mid-exchange, where a goodbye would be read as data (a MySQL server
+// waiting for LOCAL INFILE content takes any packet as file bytes): the
+// sending side is shut down instead, which every server reads as the end.
 #include <chrono>
 #include <functional>
 #include <memory>
