@@ -43,16 +43,14 @@ int cmd_version() {
 }
 
 int cmd_config_check(const std::string& file) {
-  auto load = sw::load_toml_config_file(file);
-  auto tools_load = sw::tools::load_tools_config_file(file);
-  if (!load.ok() || !tools_load.problems.empty()) {
-    print_issues(load, file);
-    for (const auto& p : tools_load.problems) std::cerr << fmt::format("{}: {}\n", file, p);
-    std::cerr << fmt::format("{}: {} problem(s)\n", file,
-                             load.issues.size() + tools_load.problems.size());
+  auto load = sw::tools::load_config_file(file);
+  if (!load.ok()) {
+    auto problems = load.problems(file);
+    for (const auto& p : problems) std::cerr << p << "\n";
+    std::cerr << fmt::format("{}: {} problem(s)\n", file, problems.size());
     return 1;
   }
-  const auto& cfg = load.config;
+  const auto& cfg = load.core.config;
   std::cout << fmt::format("{}: ok ({} tenant(s), {} user(s))\n", file, cfg.tenants.size(),
                            cfg.users.size());
   return 0;
@@ -70,9 +68,14 @@ int cmd_run(const std::string& config_file, const std::string& db_config,
     return 2;
   }
   sw::ConfigLoad load;
+  sw::tools::ToolsConfig tools;
   std::string source;
   if (!config_file.empty()) {
-    load = sw::load_toml_config_file(config_file);
+    auto file = sw::tools::load_config_file(config_file);
+    for (const auto& p : file.tools.problems) std::cerr << config_file << ": " << p << "\n";
+    if (!file.tools.problems.empty()) return 1;
+    load = std::move(file.core);
+    tools = std::move(file.tools.config);
     source = config_file;
   } else if (!db_config.empty()) {
     load = sw::load_db_config_json_file(db_config, *mysql_listen);
@@ -93,7 +96,8 @@ int cmd_run(const std::string& config_file, const std::string& db_config,
     std::cerr << "bad log level\n";
     return 1;
   }
-  return sw::run_proxy(std::make_shared<const sw::Config>(std::move(load.config)), config_file);
+  return sw::run_proxy(std::make_shared<const sw::Config>(std::move(load.config)), std::move(tools),
+                       config_file);
 }
 
 }  // namespace

@@ -29,11 +29,11 @@ void restart_notes(const Config& now, const Config& next, std::vector<std::strin
 admin::ReloadReport Reloader::reload() {
   std::lock_guard lock(mutex_);
   admin::ReloadReport report;
-  auto load = load_toml_config_file(path_);
-  auto tools_load = tools::load_tools_config_file(path_);
-  if (!load.ok() || !tools_load.problems.empty()) {
-    for (const auto& issue : load.issues) report.problems.push_back(issue.to_string(path_));
-    for (const auto& p : tools_load.problems) report.problems.push_back(path_ + ": " + p);
+  auto file = tools::load_config_file(path_);
+  auto& load = file.core;
+  auto& tools_load = file.tools;
+  if (!file.ok()) {
+    report.problems = file.problems(path_);
     spdlog::error("reload of {} rejected ({} problem(s)); configuration unchanged", path_,
                   report.problems.size());
     for (const auto& p : report.problems) spdlog::error("  {}", p);

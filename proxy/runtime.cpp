@@ -50,7 +50,7 @@ void raise_fd_limit(const Config& config) {
 
 }  // namespace
 
-int run_proxy(ConfigPtr config, std::string config_path) {
+int run_proxy(ConfigPtr config, tools::ToolsConfig tools_config, std::string config_path) {
   raise_fd_limit(*config);
   net::WorkerPool workers(config->server.workers);
   net::ConnectionTracker tracker(config->server.max_client_connections);
@@ -68,13 +68,6 @@ int run_proxy(ConfigPtr config, std::string config_path) {
 
   // The AI tools' executor: a client of this process's own listeners, on
   // threads of its own.
-  tools::ToolsConfig tools_config;
-  if (!config_path.empty()) {
-    auto tools_load = tools::load_tools_config_file(config_path);
-    for (const auto& p : tools_load.problems) spdlog::critical("{}: {}", config_path, p);
-    if (!tools_load.problems.empty()) return 1;
-    tools_config = tools_load.config;
-  }
   tools::ToolExecutor tool_executor(config, tools_config);
   tools::McpServer mcp(tool_executor, SQLWARDEN_VERSION);
 

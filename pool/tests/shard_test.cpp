@@ -52,6 +52,18 @@ PoolConfig config(std::uint32_t size) {
   return c;
 }
 
+// One pool's budget shared by two workers, each with its own shard: the
+// process-wide size as two workers see it.
+struct TwoShards {
+  std::shared_ptr<Budget> budget;
+  Worker w1, w2;
+  std::shared_ptr<Shard> s1, s2;
+  TwoShards(const PoolKey& key, std::uint32_t size, std::uint32_t max_clients = 0)
+      : budget(std::make_shared<Budget>(key, size, 0, max_clients)),
+        s1(Shard::make(budget, config(size), w1.post())),
+        s2(Shard::make(budget, config(size), w2.post())) {}
+};
+
 class ShardTest : public ::testing::Test {
  protected:
   PoolKey key{"t", "127.0.0.1:5432", "db", "u"};
@@ -145,10 +157,8 @@ TEST_F(ShardTest, CancelledWaiterIsNotGranted) {
 // The size is process-wide: a worker holding every slot idle gives one up
 // when another worker's client waits.
 TEST_F(ShardTest, IdleConnectionsMoveToTheStarvingWorker) {
-  auto budget = std::make_shared<Budget>(key, 2, 0, 0);
-  Worker w1, w2;
-  auto s1 = Shard::make(budget, config(2), w1.post());
-  auto s2 = Shard::make(budget, config(2), w2.post());
+  TwoShards two(key, 2);
+  auto& [budget, w1, w2, s1, s2] = two;
   auto a = lease(*s1);
   auto b = lease(*s1);
   s1->release(std::move(a), true, now);
@@ -168,10 +178,8 @@ TEST_F(ShardTest, IdleConnectionsMoveToTheStarvingWorker) {
 }
 
 TEST_F(ShardTest, BusyWorkerClosesOnReleaseWhileAnotherStarves) {
-  auto budget = std::make_shared<Budget>(key, 1, 0, 0);
-  Worker w1, w2;
-  auto s1 = Shard::make(budget, config(1), w1.post());
-  auto s2 = Shard::make(budget, config(1), w2.post());
+  TwoShards two(key, 1);
+  auto& [budget, w1, w2, s1, s2] = two;
   auto a = lease(*s1);
   bool granted = false;
   s2->wait(now, [&](Grant g) { granted = g.kind == Grant::Kind::connect; });
@@ -186,10 +194,8 @@ TEST_F(ShardTest, BusyWorkerClosesOnReleaseWhileAnotherStarves) {
 // The oldest waiter anywhere goes first: a busy worker with its own (newer)
 // waiters still gives the slot up to an older waiter on another worker.
 TEST_F(ShardTest, OldestWaiterAcrossWorkersGoesFirst) {
-  auto budget = std::make_shared<Budget>(key, 1, 0, 0);
-  Worker w1, w2;
-  auto s1 = Shard::make(budget, config(1), w1.post());
-  auto s2 = Shard::make(budget, config(1), w2.post());
+  TwoShards two(key, 1);
+  auto& [budget, w1, w2, s1, s2] = two;
   auto a = lease(*s1);
   bool peer = false, local = false;
   s2->wait(now, [&](Grant g) { peer = g.kind == Grant::Kind::connect; });
@@ -252,10 +258,8 @@ TEST_F(ShardTest, ReserveServesLongWaiters) {
 }
 
 TEST_F(ShardTest, MaxClientConnectionsPerPool) {
-  auto budget = std::make_shared<Budget>(key, 1, 0, 2);
-  Worker w1, w2;
-  auto s1 = Shard::make(budget, config(1), w1.post());
-  auto s2 = Shard::make(budget, config(1), w2.post());
+  TwoShards two(key, 1, 2);
+  auto& [budget, w1, w2, s1, s2] = two;
   EXPECT_TRUE(s1->client_attached());
   EXPECT_TRUE(s2->client_attached());
   EXPECT_FALSE(s1->client_attached());
@@ -325,10 +329,8 @@ TEST_F(ShardTest, SlotReturnsOnlyAfterTheBackendLetGo) {
 }
 
 TEST_F(ShardTest, PauseHoldsNewLeasesUntilResume) {
-  auto budget = std::make_shared<Budget>(key, 2, 0, 0);
-  Worker w1, w2;
-  auto s1 = Shard::make(budget, config(2), w1.post());
-  auto s2 = Shard::make(budget, config(2), w2.post());
+  TwoShards two(key, 2);
+  auto& [budget, w1, w2, s1, s2] = two;
   auto a = lease(*s1);  // a transaction in progress
   ASSERT_TRUE(a);
   budget->pause();

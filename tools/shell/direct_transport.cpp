@@ -84,13 +84,14 @@ std::shared_ptr<Config> from_db_config(const std::string& path, tools::ToolsConf
 
 std::shared_ptr<Config> from_toml(const std::string& path, tools::ToolsConfig& tools,
                                   std::string& error) {
-  auto load = load_toml_config_file(path);
+  auto file = tools::load_config_file(path);
+  auto& load = file.core;
   if (!load.issues.empty()) {
     const auto& i = load.issues.front();
     error = fmt::format("{}: {}: {}", path, i.path, i.message);
     return nullptr;
   }
-  auto tl = tools::load_tools_config_file(path);
+  auto& tl = file.tools;
   if (!tl.problems.empty()) {
     error = path + ": " + tl.problems.front();
     return nullptr;

@@ -78,15 +78,24 @@ ToolsConfigLoad load_tools_config(std::string_view text) {
   return out;
 }
 
-ToolsConfigLoad load_tools_config_file(const std::string& path) {
-  std::ifstream in(path);
+std::vector<std::string> ConfigFileLoad::problems(const std::string& path) const {
+  std::vector<std::string> out;
+  for (const auto& issue : core.issues) out.push_back(issue.to_string(path));
+  for (const auto& p : tools.problems) out.push_back(path + ": " + p);
+  return out;
+}
+
+ConfigFileLoad load_config_file(const std::string& path) {
+  ConfigFileLoad out;
+  std::ifstream in(path, std::ios::binary);
   if (!in) {
-    ToolsConfigLoad out;
-    out.problems.push_back("cannot read " + path);
+    out.core.issues.push_back({"(file)", 0, "cannot read " + path});
     return out;
   }
   std::string text((std::istreambuf_iterator<char>(in)), {});
-  return load_tools_config(text);
+  out.core = load_toml_config_text(text, path);
+  out.tools = load_tools_config(text);
+  return out;
 }
 
 }  // namespace sw::tools

@@ -9,6 +9,7 @@
 #include <string_view>
 #include <vector>
 
+#include "proxy/core/config_loader.hpp"
 #include "proxy/core/secret.hpp"
 
 namespace sw::tools {
@@ -31,6 +32,17 @@ struct ToolsConfigLoad {
 
 // From the whole sqlwarden.toml text (a missing [tools] gives the defaults).
 ToolsConfigLoad load_tools_config(std::string_view toml_text);
-ToolsConfigLoad load_tools_config_file(const std::string& path);
+
+// sqlwarden.toml read once: the core configuration and its [tools] table
+// come from the same text, so a file rewritten between two reads (a reload
+// racing an editor) can never pair one version's users with another's tools.
+struct ConfigFileLoad {
+  ConfigLoad core;
+  ToolsConfigLoad tools;
+  bool ok() const noexcept { return core.ok() && tools.problems.empty(); }
+  // Every problem, each as config-check prints it ("file: key: message").
+  std::vector<std::string> problems(const std::string& path) const;
+};
+ConfigFileLoad load_config_file(const std::string& path);
 
 }  // namespace sw::tools
