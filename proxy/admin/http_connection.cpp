@@ -108,6 +108,7 @@ class Connection {
       if (q != std::string_view::npos) request.query = std::string(target.substr(q + 1));
       request.content_type = std::string(sv(header[http::field::content_type]));
       request.peer = peer_.address;
+      request.peer_loopback = peer_.loopback;
       for (const auto& field : header) {
         if (field.name() == http::field::authorization) continue;
         std::string name(sv(field.name_string()));

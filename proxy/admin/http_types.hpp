@@ -38,6 +38,7 @@ struct Request {
   std::string body;
   std::string content_type;
   std::string peer;                           // "ip:port"
+  bool peer_loopback = false;                 // the peer is this machine
   std::map<std::string, std::string> params;  // {name} segments of the route pattern
   // Header fields by lower-case name (Authorization is kept out: handlers
   // never see the credential).

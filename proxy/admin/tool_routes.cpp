@@ -32,6 +32,7 @@ void add_tool_routes(Router& router, tools::ToolExecutor& executor, tools::McpSe
     in.protocol_version = req.header("mcp-protocol-version");
     in.session_id = req.header("mcp-session-id");
     in.host = req.header("host");
+    in.from_loopback = req.peer_loopback;
     mcp.handle(in, scope_of(req), [done = std::move(done)](tools::McpHttpReply reply) {
       Response r;
       r.status = reply.status;

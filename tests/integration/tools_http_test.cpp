@@ -148,5 +148,27 @@ TEST_F(ToolsHttp, McpOverHttp) {
   EXPECT_EQ(mcp("POST", R"({"jsonrpc":"2.0","id":8,"method":"ping"})", h).status, 404);
 }
 
+// DNS rebinding: a page on a domain re-pointed at 127.0.0.1 sends that
+// domain as Host and as Origin, which agree with each other; from this
+// machine only a loopback Host is accepted (the MCP conformance suite's
+// dns-rebinding-protection scenario).
+TEST_F(ToolsHttp, McpRefusesARebindingHost) {
+  const std::string init =
+      R"({"jsonrpc":"2.0","id":1,"method":"initialize","params":{"protocolVersion":"2025-11-25",)"
+      R"("capabilities":{},"clientInfo":{"name":"t","version":"1"}}})";
+  auto with_host = [&](const std::string& host, const std::string& origin) {
+    std::string raw = request("POST", "/mcp", "tools-secret", init);
+    raw.replace(raw.find("Host: 127.0.0.1"), 15, "Host: " + host);
+    if (!origin.empty()) raw.insert(raw.find("\r\n") + 2, "Origin: " + origin + "\r\n");
+    return http_raw(proxy_->admin_port(), raw);
+  };
+  auto port = std::to_string(proxy_->admin_port());
+  EXPECT_EQ(with_host("evil.example.com", "http://evil.example.com").status, 403);
+  EXPECT_EQ(with_host("evil.example.com:" + port, "").status, 403);
+  EXPECT_EQ(with_host("localhost:" + port, "http://localhost:" + port).status, 200);
+  EXPECT_EQ(with_host("127.0.0.1:" + port, "http://127.0.0.1:" + port).status, 200);
+  EXPECT_EQ(with_host("[::1]:" + port, "").status, 200);
+}
+
 }  // namespace
 }  // namespace sw::test

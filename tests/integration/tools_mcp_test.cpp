@@ -192,6 +192,9 @@ TEST_F(Mcp, Errors) {
   EXPECT_EQ(rpc({{"jsonrpc", "2.0"}, {"id", 15}, {"method", "ping"}}, s, "1999-01-01").status,
             400u);
   EXPECT_EQ(rpc({{"jsonrpc", "2.0"}, {"id", 16}, {"method", "ping"}}, s, "").status, 200u);
+  // The transport's first revision, sent by clients on every request.
+  EXPECT_EQ(rpc({{"jsonrpc", "2.0"}, {"id", 16}, {"method", "ping"}}, s, "2025-03-26").status,
+            200u);
   // Origin validation (DNS rebinding).
   EXPECT_EQ(
       send("POST", R"({"jsonrpc":"2.0","id":17,"method":"ping"})", s, "", "http://evil.example")

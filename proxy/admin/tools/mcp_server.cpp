@@ -39,6 +39,10 @@ std::string origin_host(std::string_view origin) {
   return host;
 }
 
+bool loopback_name(std::string_view host) {
+  return host == "localhost" || host == "::1" || host.starts_with("127.");
+}
+
 std::string host_only(std::string_view host) {
   if (!host.empty() && host.front() == '[') return std::string(host.substr(1, host.find(']') - 1));
   std::string h(host.substr(0, host.find(':')));
@@ -60,12 +64,16 @@ std::size_t McpServer::session_count() const {
   return sessions_.size();
 }
 
-// DNS-rebinding guard: a browser page may only reach the server from a
-// loopback origin or from the very host it addressed.
+// DNS-rebinding guard (MCP transport security): a page served from a
+// domain its attacker re-points at 127.0.0.1 reaches a loopback server with
+// that domain in both Host and Origin, so a request from this machine must
+// address the server by a loopback name; and a browser page may only come
+// from a loopback origin or from the very host it addressed.
 bool McpServer::origin_allowed(const McpHttpRequest& req) const {
+  if (req.from_loopback && !req.host.empty() && !loopback_name(host_only(req.host))) return false;
   if (req.origin.empty()) return true;  // not a browser
   std::string host = origin_host(req.origin);
-  if (host == "localhost" || host == "127.0.0.1" || host == "::1") return true;
+  if (loopback_name(host)) return true;
   return !host.empty() && host == host_only(req.host);
 }
 
@@ -153,12 +161,15 @@ void McpServer::handle(const McpHttpRequest& req, const ToolScope& scope,
     it->second.last_used = ++clock_;
     version = it->second.version;
   }
+  // The header names the transport revision the client speaks; 2025-03-26
+  // introduced this Streamable HTTP transport unchanged since, so clients
+  // (the reference SDKs among them) that send it on every request are served.
   if (!req.protocol_version.empty() && req.protocol_version != version &&
-      !mcp_version_supported(req.protocol_version))
+      !mcp_version_supported(req.protocol_version) && req.protocol_version != "2025-03-26")
     return done(
         json_reply(400, rpc_error(id, -32600,
                                   "unsupported MCP-Protocol-Version " + req.protocol_version +
-                                      " (supported: 2025-11-25, 2025-06-18)")));
+                                      " (supported: 2025-11-25, 2025-06-18, 2025-03-26)")));
 
   if (!has_id) return done({202, "", {}});  // notifications: initialized, cancelled, ...
 

@@ -27,6 +27,7 @@ struct McpHttpRequest {
   std::string protocol_version;  // MCP-Protocol-Version header
   std::string session_id;        // Mcp-Session-Id header
   std::string host;              // Host header
+  bool from_loopback = false;    // the client runs on this machine
 };
 
 struct McpHttpReply {
