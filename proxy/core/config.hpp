@@ -78,12 +78,13 @@ struct ListenerConfig {
   // MySQL: answer caching_sha2_password clients as a server with a cold
   // cache does — full authentication, the password sent over TLS.
   bool caching_sha2_full_auth = false;
-  // PostgreSQL authentication pass-through (PgBouncer's auth_user /
-  // auth_query): a client whose user has no [[users]] entry is checked
-  // against the password hash the backend stores, read by `auth_query`
-  // ($1 = the user name; returns name, password hash) over a connection
-  // logged in as `auth_user` (a [[users]] entry) to `auth_dbname` (empty =
-  // the database the client asked for). Empty auth_user = off.
+  // Authentication pass-through (PgBouncer's auth_user / auth_query): a
+  // client whose user has no [[users]] entry is checked against the
+  // password hash the backend stores, read by `auth_query` over a
+  // connection logged in as `auth_user` (a [[users]] entry). PostgreSQL:
+  // $1 = the user name, returns name and hash, run in `auth_dbname` (empty
+  // = the database the client asked for). MySQL: each ? is the user name,
+  // returns plugin and authentication_string. Empty auth_user = off.
   std::string auth_user;
   std::string auth_query;
   std::string auth_dbname;
@@ -96,6 +97,10 @@ struct ListenerConfig {
 // docs/auth-query.md shows how to create (config/samples/auth_lookup.pg.sql).
 inline constexpr std::string_view kDefaultPgAuthQuery =
     "SELECT rolname, rolpassword FROM sqlwarden.user_lookup($1)";
+// MySQL: plugin and stored hash of the account `?`@'%' (docs/auth-query.md);
+// the auth user needs SELECT on mysql.user.
+inline constexpr std::string_view kDefaultMyAuthQuery =
+    "SELECT plugin, authentication_string FROM mysql.user WHERE User = ? AND Host = '%'";
 
 struct TenantConfig {
   std::string name;

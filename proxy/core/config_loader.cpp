@@ -274,7 +274,6 @@ ListenerConfig read_listener(TomlChecker& c, const toml::table& t, const std::st
   c.read(t, "auth_user", path, l.auth_user);
   c.read(t, "auth_query", path, l.auth_query);
   c.read(t, "auth_dbname", path, l.auth_dbname);
-  if (l.auth_query.empty()) l.auth_query = std::string(kDefaultPgAuthQuery);
   c.read(t, "server_version", path, l.server_version);
   c.read_duration(t, "read_timeout_seconds", path, l.read_timeout, 86400);
   c.read_duration(t, "write_timeout_seconds", path, l.write_timeout, 86400);
@@ -524,25 +523,25 @@ void validate_config(const Config& config, std::vector<ConfigIssue>& issues) {
 // auth_query; the proxy must know its password in clear (a SCRAM verifier
 // cannot log in to the backend before any client has proved it).
 void validate_auth_users(const Config& config, std::vector<ConfigIssue>& issues) {
-  for (std::size_t i = 0; i < config.tenants.size(); ++i) {
-    const auto& t = config.tenants[i];
-    if (t.mysql && !t.mysql->auth_user.empty())
-      issues.push_back({fmt::format("tenants[{}].mysql.auth_user", i), 0,
-                        "auth_user is not supported on MySQL listeners yet"});
-    if (!t.postgres || t.postgres->auth_user.empty()) continue;
-    std::string path = fmt::format("tenants[{}].postgres.auth_user", i);
-    const UserConfig* u = config.find_user(t.postgres->auth_user);
+  auto check = [&](const std::optional<ListenerConfig>& l, const std::string& path) {
+    if (!l || l->auth_user.empty()) return;
+    const UserConfig* u = config.find_user(l->auth_user);
     if (!u) {
       issues.push_back(
-          {path, 0,
-           fmt::format("auth_user \"{}\" is not a [[users]] entry", t.postgres->auth_user)});
-      continue;
+          {path, 0, fmt::format("auth_user \"{}\" is not a [[users]] entry", l->auth_user)});
+      return;
     }
-    const Secret& pw = u->backend_password.empty() ? u->password : u->backend_password;
-    if (pw.reveal().rfind("SCRAM-SHA-256$", 0) == 0)
+    const std::string& pw =
+        (u->backend_password.empty() ? u->password : u->backend_password).reveal();
+    bool hash = pw.rfind("SCRAM-SHA-256$", 0) == 0 || (pw.size() == 41 && pw[0] == '*');
+    if (hash)
       issues.push_back({path, 0,
                         fmt::format("auth_user \"{}\" needs a plain password or backend_password",
-                                    t.postgres->auth_user)});
+                                    l->auth_user)});
+  };
+  for (std::size_t i = 0; i < config.tenants.size(); ++i) {
+    check(config.tenants[i].postgres, fmt::format("tenants[{}].postgres.auth_user", i));
+    check(config.tenants[i].mysql, fmt::format("tenants[{}].mysql.auth_user", i));
   }
 }
 
@@ -646,7 +645,11 @@ ConfigLoad load_toml_config_text(std::string_view text, std::string_view source_
     if (auto* p = c.table(*t, "pool", path)) read_pool(c, *p, path + ".pool", tenant.pool);
     if (auto* l = c.table(*t, "postgres", path))
       tenant.postgres = read_listener(c, *l, path + ".postgres");
+    if (tenant.postgres && tenant.postgres->auth_query.empty())
+      tenant.postgres->auth_query = std::string(kDefaultPgAuthQuery);
     if (auto* l = c.table(*t, "mysql", path)) tenant.mysql = read_listener(c, *l, path + ".mysql");
+    if (tenant.mysql && tenant.mysql->auth_query.empty())
+      tenant.mysql->auth_query = std::string(kDefaultMyAuthQuery);
     cfg.tenants.push_back(std::move(tenant));
   }
 

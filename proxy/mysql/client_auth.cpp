@@ -16,15 +16,27 @@ const UserConfig* find_user_for_tenant(const Config& config, const TenantConfig&
   return user;
 }
 
+bool has_native_password_hash(const UserConfig& user) {
+  return parse_native_password_hash(user.password.reveal()).has_value();
+}
+
 namespace {
-// Passwords stored as a SCRAM verifier cannot answer a MySQL scramble.
+// Passwords stored as a SCRAM verifier or a native hash are no passwords.
 bool plain(const UserConfig& user) {
-  return user.password.reveal().rfind("SCRAM-SHA-256$", 0) != 0;
+  return user.password.reveal().rfind("SCRAM-SHA-256$", 0) != 0 && !has_native_password_hash(user);
 }
 }  // namespace
 
 bool verify_scramble_answer(const UserConfig& user, std::string_view plugin,
-                            std::string_view scramble, std::string_view response) {
+                            std::string_view scramble, std::string_view response,
+                            std::string* native_stage1) {
+  if (auto stage2 = parse_native_password_hash(user.password.reveal())) {
+    if (plugin != native_password_plugin) return false;
+    auto stage1 = recover_native_stage1(*stage2, scramble, response);
+    if (!stage1) return false;
+    if (native_stage1) *native_stage1 = std::move(*stage1);
+    return true;
+  }
   if (!plain(user)) return false;
   const std::string& pw = user.password.reveal();
   if (plugin == native_password_plugin)
@@ -34,7 +46,15 @@ bool verify_scramble_answer(const UserConfig& user, std::string_view plugin,
   return false;
 }
 
-bool verify_clear_password(const UserConfig& user, std::string_view password) {
+bool verify_clear_password(const UserConfig& user, std::string_view password,
+                           std::string* native_stage1) {
+  if (auto stage2 = parse_native_password_hash(user.password.reveal())) {
+    // The answer a client would give to an all-zero scramble, checked the
+    // same way: one code path for both kinds of proof.
+    const std::string zero(20, '\0');
+    return verify_scramble_answer(user, native_password_plugin, zero,
+                                  native_password_response(password, zero), native_stage1);
+  }
   if (!plain(user)) return false;
   return auth_response_matches(user.password.reveal(), password);
 }
@@ -43,8 +63,11 @@ AuthenticatedUser describe_user(const UserConfig& user, const TenantConfig& tena
   AuthenticatedUser a;
   a.user = &user;
   a.backend_user = user.backend_user.empty() ? user.name : user.backend_user;
-  a.backend_password =
-      user.backend_password.empty() ? user.password.reveal() : user.backend_password.reveal();
+  // A hash is no password: such a user logs in with the SHA1(pw) recovered
+  // at authentication (ClientSession keeps it) unless backend_password says.
+  a.backend_password = !user.backend_password.empty() ? user.backend_password.reveal()
+                       : plain(user)                  ? user.password.reveal()
+                                                      : std::string();
   a.profile = user.profile.empty() ? tenant.default_profile : user.profile;
   return a;
 }

@@ -5,6 +5,7 @@
 
 #include <spdlog/spdlog.h>
 
+#include "proxy/mysql/auth_lookup.hpp"
 #include "proxy/mysql/client_auth.hpp"
 #include "proxy/mysql/codec/auth.hpp"
 #include "proxy/mysql/codec/constants.hpp"
@@ -27,6 +28,7 @@ namespace {
 constexpr std::size_t client_buffer_bytes = 4 * 1024;
 constexpr std::size_t login_packet_limit = 1 << 20;
 constexpr std::uint16_t er_connection_killed = 1927;  // 70100
+constexpr std::uint16_t er_query_interrupted = 1317;  // 70100
 constexpr std::uint16_t er_lost_connection = 2013;    // client-side code, HY000
 
 bool local_infile_configured(const Config& config) {
@@ -272,6 +274,7 @@ net::awaitable<std::optional<Bytes>> ClientSession::ask_client(
 net::awaitable<Result<bool>> ClientSession::authenticate_client(const HandshakeResponse& response,
                                                                 std::uint8_t& seq) {
   const UserConfig* user = find_user_for_tenant(*ctx_->config, *ctx_->tenant, response.user);
+  if (!user) user = co_await find_backend_only_user(response.user);
   std::string plugin = response.auth_plugin;
   if (plugin.empty() && !(capabilities_ & cap::plugin_auth))
     plugin = std::string(native_password_plugin);
@@ -281,8 +284,9 @@ net::awaitable<Result<bool>> ClientSession::authenticate_client(const HandshakeR
     // its answer was not computed over our scramble (clients withhold it
     // from a different plugin). Switch it to caching_sha2_password when that
     // is what it speaks, otherwise to mysql_native_password, as the server would.
-    std::string target(plugin == caching_sha2_plugin ? caching_sha2_plugin
-                                                     : native_password_plugin);
+    // A user configured by its native hash can only be checked by that plugin.
+    bool sha2 = plugin == caching_sha2_plugin && !(user && has_native_password_hash(*user));
+    std::string target(sha2 ? caching_sha2_plugin : native_password_plugin);
     auto joined = co_await ask_client(seq, [&](Bytes& out) {
       encode_auth_switch(AuthSwitch{target, scramble_}, out);
     });
@@ -306,11 +310,11 @@ net::awaitable<Result<bool>> ClientSession::authenticate_client(const HandshakeR
     }
     std::string_view clear = as_chars(*joined);
     if (!clear.empty() && clear.back() == '\0') clear.remove_suffix(1);
-    ok = user && verify_clear_password(*user, clear);
+    ok = user && verify_clear_password(*user, clear, &backend_stage1_);
     answer = std::string(clear);
     plugin.clear();  // no fast-auth marker follows a full authentication
   } else {
-    ok = user && verify_scramble_answer(*user, plugin, scramble_, answer);
+    ok = user && verify_scramble_answer(*user, plugin, scramble_, answer, &backend_stage1_);
   }
   if (!ok) {
     spdlog::info("mysql: access denied for user '{}' from {}", response.user, host_);
@@ -331,6 +335,28 @@ net::awaitable<Result<bool>> ClientSession::authenticate_client(const HandshakeR
   backend_user_ = std::move(a.backend_user);
   backend_password_ = std::move(a.backend_password);
   co_return true;
+}
+
+net::awaitable<const UserConfig*> ClientSession::find_backend_only_user(std::string_view name) {
+  const ListenerConfig& listener = *ctx_->listener;
+  if (listener.auth_user.empty()) co_return nullptr;
+  const UserConfig* auth = ctx_->config->find_user(listener.auth_user);
+  if (!auth) co_return nullptr;  // config-check refuses this
+  AuthenticatedUser a = describe_user(*auth, *ctx_->tenant);
+  BackendLogin login;
+  login.user = std::move(a.backend_user);
+  login.password = std::move(a.backend_password);
+  login.capabilities = cap::protocol_41 | cap::secure_connection | cap::plugin_auth;
+  set_backend_tls(login);
+  auto found = co_await lookup_backend_user(listener.backend, login, listener.auth_query, name,
+                                            ctx_->tenant->pool.connect_timeout);
+  if (!found) {
+    // The client is answered as an unknown user; the operator learns why.
+    spdlog::warn("mysql: auth_query lookup of '{}' failed: {}", name, found.error().message);
+    co_return nullptr;
+  }
+  backend_only_user_ = std::move(*found);
+  co_return backend_only_user_ ? &*backend_only_user_ : nullptr;
 }
 
 net::awaitable<std::optional<BackendProfile>> ClientSession::backend_profile() {
@@ -392,6 +418,7 @@ void ClientSession::bind_pool(const std::optional<std::string>& database) {
   login.connect_timeout = ctx_->tenant->pool.connect_timeout;
   login.login.user = backend_user_;
   login.login.password = backend_password_;
+  login.login.native_stage1 = backend_stage1_;
   login.login.database = database;
   login.login.capabilities = capabilities_;
   login.login.charset = state_.charset;
@@ -751,14 +778,22 @@ net::awaitable<bool> ClientSession::handle_query(ByteSpan raw, std::string_view 
   KillStatement kill;
   switch (parse_kill_statement(sql, kill)) {
     case KillParse::kill:
+      if (kill.self) kill.id = connection_id_;
       co_return co_await handle_kill(kill, seq);
     case KillParse::unsupported:
       co_return co_await send_err(
           er::not_supported, "42000",
-          "sqlwarden: only KILL [HARD|SOFT] [QUERY|CONNECTION] <connection id> is supported "
-          "through the proxy",
+          "sqlwarden: only KILL [HARD|SOFT] [QUERY|CONNECTION] <connection id>|CONNECTION_ID() "
+          "is supported through the proxy",
           seq);
     case KillParse::not_kill:
+      if (batch_kills_by_number(sql, server_status_ & status::no_backslash_escapes))
+        co_return co_await send_err(
+            er::not_supported, "42000",
+            "sqlwarden: KILL <connection id> inside a multi-statement request is not supported "
+            "through the proxy (the server would read the id as one of its own threads); send it "
+            "as a statement of its own",
+            seq);
       break;
   }
   // The gate allowed any LOAD DATA LOCAL in it: remember which files the
@@ -935,12 +970,18 @@ net::awaitable<bool> ClientSession::handle_kill(const KillStatement& kill, std::
     co_return co_await send_err(er::no_such_thread, "HY000",
                                 "Unknown thread id: " + std::to_string(kill.id), seq);
   if (target->thread_id == 0) {
+    if (kill.id == connection_id_) {
+      // Killing oneself between transactions: the server's own answers (its
+      // KILL interrupts the KILL itself), and KILL CONNECTION closes.
+      if (kill.query_only)
+        co_return co_await send_err(er_query_interrupted, "70100",
+                                    "Query execution was interrupted", seq);
+      co_await send_err(er_connection_killed, "70100", "Connection was killed", seq);
+      co_return false;
+    }
     // A pooled client between transactions: no statement to stop; KILL
     // CONNECTION closes its socket, as the server would.
-    if (!kill.query_only) {
-      if (kill.id == connection_id_) co_return false;
-      if (target->close_client) target->close_client();
-    }
+    if (!kill.query_only && target->close_client) target->close_client();
     co_return co_await send_ok(seq);
   }
   std::string sql = std::string("KILL ") + (kill.hard ? "" : "SOFT ") +
@@ -955,6 +996,7 @@ net::awaitable<bool> ClientSession::handle_kill(const KillStatement& kill, std::
     BackendLogin login;
     login.user = backend_user_;
     login.password = backend_password_;
+    login.native_stage1 = backend_stage1_;
     login.capabilities = cap::protocol_41 | cap::secure_connection | cap::plugin_auth;
     login.charset = state_.charset;
     set_backend_tls(login);
@@ -975,8 +1017,10 @@ net::awaitable<bool> ClientSession::handle_kill(const KillStatement& kill, std::
     co_return co_await send_err(er_connection_killed, "70100",
                                 "sqlwarden: KILL failed: " + outcome.error().message, seq);
   if (outcome->error) {
+    // Killing one's own connection ends it (the server closed it); one's
+    // own KILL QUERY only interrupts the KILL itself.
     bool sent = co_await send_err(*outcome->error, seq);
-    co_return sent&& kill.id != connection_id_;
+    co_return sent && (kill.query_only || kill.id != connection_id_);
   }
   co_return co_await send_ok(seq);
 }
@@ -1014,7 +1058,9 @@ net::awaitable<bool> ClientSession::handle_change_user(ByteSpan payload, std::ui
   if (!answer_bytes) co_return false;
   std::string answer(answer_bytes->begin(), answer_bytes->end());
   const UserConfig* user = find_user_for_tenant(*ctx_->config, *ctx_->tenant, request->user);
-  if (!user || !verify_scramble_answer(*user, native_password_plugin, scramble_, answer)) {
+  if (!user) user = co_await find_backend_only_user(request->user);
+  std::string stage1;
+  if (!user || !verify_scramble_answer(*user, native_password_plugin, scramble_, answer, &stage1)) {
     co_await send_err(er::access_denied, "28000",
                       access_denied_message(request->user, host_, !answer.empty()), seq);
     co_return false;
@@ -1029,6 +1075,7 @@ net::awaitable<bool> ClientSession::handle_change_user(ByteSpan payload, std::ui
   profile_ = a.profile;
   backend_user_ = std::move(a.backend_user);
   backend_password_ = std::move(a.backend_password);
+  backend_stage1_ = std::move(stage1);
   if (!request->connect_attrs.empty()) connect_attrs_ = request->connect_attrs;
   std::optional<std::string> database;
   if (!request->database.empty()) database = request->database;

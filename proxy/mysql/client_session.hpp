@@ -55,6 +55,8 @@ class ClientSession {
   // backend's greeting. nullopt when the backend cannot be reached (the
   // client was told).
   net::awaitable<std::optional<BackendProfile>> backend_profile();
+  // The entry of a user that only the backend knows (auth_user), or null.
+  net::awaitable<const UserConfig*> find_backend_only_user(std::string_view name);
   net::awaitable<bool> send_backend_unreachable(std::string_view why, std::uint8_t seq);
   // Login-phase exchanges: the client's next packet as one payload (seq
   // advanced past it), or nullopt when the client is gone or broke framing.
@@ -148,6 +150,9 @@ class ClientSession {
   std::string profile_;
   std::string backend_user_;
   std::string backend_password_;
+  std::string backend_stage1_;  // SHA1(pw) of a user configured by its hash
+  // A user known only to the backend (auth_user / auth_query): its entry.
+  std::optional<UserConfig> backend_only_user_;
   std::string connect_attrs_;
   std::string host_;
   // LOAD DATA LOCAL file names of the current request, in order (local_infile.hpp).

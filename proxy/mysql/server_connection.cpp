@@ -5,6 +5,7 @@
 #include "proxy/mysql/backend_profile.hpp"
 #include "proxy/mysql/codec/auth.hpp"
 #include "proxy/mysql/codec/constants.hpp"
+#include "proxy/mysql/codec/lenenc.hpp"
 #include "proxy/mysql/codec/response_tracker.hpp"
 #include "proxy/net/connect.hpp"
 #include "proxy/net/graceful_close.hpp"
@@ -16,10 +17,29 @@ namespace {
 constexpr std::size_t server_buffer_bytes = 32 * 1024;
 constexpr std::size_t login_packet_limit = 1 << 20;
 
-// The answer to `scramble` for `plugin`; nullopt when the plugin cannot be
-// answered on this stream.
-Result<std::string> answer_scramble(std::string_view plugin, const std::string& password,
+bool hash_only(const BackendLogin& login) {
+  return login.password.empty() && !login.native_stage1.empty();
+}
+
+// The plugin of the first answer: the greeting's when we can answer it.
+std::string first_plugin(const Greeting& greeting, const BackendLogin& login) {
+  if (greeting.auth_plugin == caching_sha2_plugin && !hash_only(login))
+    return std::string(caching_sha2_plugin);
+  return std::string(native_password_plugin);
+}
+
+// The answer to `scramble` for `plugin`; an error when the plugin cannot be
+// answered on this stream or with this secret.
+Result<std::string> answer_scramble(std::string_view plugin, const BackendLogin& login,
                                     std::string_view scramble, bool tls) {
+  const std::string& password = login.password;
+  if (hash_only(login)) {
+    if (plugin.empty() || plugin == native_password_plugin)
+      return native_password_response_from_stage1(login.native_stage1, scramble);
+    return make_error(Errc::unsupported,
+                      "backend asks for authentication plugin '" + std::string(plugin) +
+                          "' for a user sqlwarden knows only by its mysql_native_password hash");
+  }
   if (plugin.empty() || plugin == native_password_plugin)
     return native_password_response(password, scramble);
   if (plugin == caching_sha2_plugin) return caching_sha2_response(password, scramble);
@@ -107,10 +127,8 @@ net::awaitable<Result<LoginOutcome>> ServerConnection::login(const BackendLogin&
   if (!seq) co_return std::move(seq).error();
   capabilities_ = caps;
 
-  std::string plugin = greeting_.auth_plugin;
-  if (plugin != caching_sha2_plugin) plugin = std::string(native_password_plugin);
-  auto answer =
-      answer_scramble(plugin, login.password, greeting_.scramble, channel_.stream().is_tls());
+  std::string plugin = first_plugin(greeting_, login);
+  auto answer = answer_scramble(plugin, login, greeting_.scramble, channel_.stream().is_tls());
   if (!answer) co_return std::move(answer).error();
 
   HandshakeResponse r;
@@ -127,7 +145,7 @@ net::awaitable<Result<LoginOutcome>> ServerConnection::login(const BackendLogin&
   encode_handshake_response(r, scratch_);
   std::uint8_t next = b.finish(*seq);
   if (auto st = co_await channel_.write(scratch_); !st) co_return std::move(st).error();
-  co_return co_await finish_auth(plugin, greeting_.scramble, login.password, next);
+  co_return co_await finish_auth(plugin, greeting_.scramble, next);
 }
 
 net::awaitable<Result<std::uint8_t>> ServerConnection::start_tls(const BackendLogin& login,
@@ -155,10 +173,8 @@ net::awaitable<Result<std::uint8_t>> ServerConnection::start_tls(const BackendLo
 }
 
 net::awaitable<Result<LoginOutcome>> ServerConnection::change_user(const BackendLogin& login) {
-  std::string plugin = greeting_.auth_plugin;
-  if (plugin != caching_sha2_plugin) plugin = std::string(native_password_plugin);
-  auto answer =
-      answer_scramble(plugin, login.password, greeting_.scramble, channel_.stream().is_tls());
+  std::string plugin = first_plugin(greeting_, login);
+  auto answer = answer_scramble(plugin, login, greeting_.scramble, channel_.stream().is_tls());
   if (!answer) co_return std::move(answer).error();
   login_ = login;
   session_ = SessionView{};
@@ -176,12 +192,11 @@ net::awaitable<Result<LoginOutcome>> ServerConnection::change_user(const Backend
   encode_change_user(c, capabilities_, scratch_);
   b.finish(0);
   if (auto st = co_await channel_.write(scratch_); !st) co_return std::move(st).error();
-  co_return co_await finish_auth(plugin, greeting_.scramble, login.password, 1);
+  co_return co_await finish_auth(plugin, greeting_.scramble, 1);
 }
 
 net::awaitable<Result<LoginOutcome>> ServerConnection::finish_auth(std::string plugin,
                                                                    std::string scramble,
-                                                                   const std::string& password,
                                                                    std::uint8_t seq) {
   for (int round = 0; round < 8; ++round) {
     auto packet = co_await channel_.read_packet(seq, login_packet_limit);
@@ -210,7 +225,7 @@ net::awaitable<Result<LoginOutcome>> ServerConnection::finish_auth(std::string p
         plugin = sw->plugin;
         scramble = sw->data;
         greeting_.scramble = scramble;
-        auto answer = answer_scramble(plugin, password, scramble, channel_.stream().is_tls());
+        auto answer = answer_scramble(plugin, login_, scramble, channel_.stream().is_tls());
         if (!answer) co_return std::move(answer).error();
         scratch_.clear();
         seq = append_packets(scratch_, seq, as_bytes(*answer));
@@ -227,7 +242,11 @@ net::awaitable<Result<LoginOutcome>> ServerConnection::finish_auth(std::string p
           co_return make_error(Errc::unsupported,
                                "backend wants caching_sha2_password full authentication, which "
                                "needs TLS to the backend (RSA key exchange is not supported)");
-        std::string clear = password + '\0';
+        if (hash_only(login_))
+          co_return make_error(Errc::unsupported,
+                               "backend wants the password of a user sqlwarden knows only by its "
+                               "mysql_native_password hash");
+        std::string clear = login_.password + '\0';
         scratch_.clear();
         seq = append_packets(scratch_, seq, as_bytes(clear));
         if (auto st = co_await channel_.write(scratch_); !st) co_return std::move(st).error();
@@ -247,6 +266,58 @@ net::awaitable<Result<LoginOutcome>> ServerConnection::execute_simple(std::strin
   scratch_.insert(scratch_.end(), sql.begin(), sql.end());
   b.finish(0);
   co_return co_await simple_command();
+}
+
+net::awaitable<Result<ServerConnection::Rows>> ServerConnection::query_rows(std::string_view sql,
+                                                                            std::size_t max_rows) {
+  scratch_.clear();
+  PacketBuilder b(scratch_);
+  scratch_.push_back(static_cast<std::uint8_t>(Command::query));
+  scratch_.insert(scratch_.end(), sql.begin(), sql.end());
+  b.finish(0);
+  if (auto st = co_await channel_.write(scratch_); !st) co_return std::move(st).error();
+  std::uint8_t seq = 1;
+  Bytes payload;
+  auto next = [&]() -> net::awaitable<Result<bool>> {
+    auto packet = co_await channel_.read_packet(seq, login_packet_limit);
+    if (!packet) co_return std::move(packet).error();
+    payload.clear();
+    join_payload(packet->raw, payload);
+    seq = packet->info.next_seq;
+    channel_.consume(packet->raw.size());
+    co_return !payload.empty();
+  };
+  auto bad = [] { return make_error(Errc::protocol_violation, "malformed result set"); };
+  Rows out;
+  if (auto r = co_await next(); !r || !*r) co_return r ? bad() : std::move(r).error();
+  if (payload[0] == header::err) {
+    out.error = parse_err(payload);
+    if (!out.error) co_return bad();
+    co_return out;
+  }
+  if (payload[0] == header::ok) co_return out;  // no result set
+  ByteReader in(payload);
+  auto columns = read_lenenc_int(in);
+  if (!columns || *columns == 0 || *columns > 4096) co_return bad();
+  for (std::uint64_t i = 0; i < *columns; ++i)
+    if (auto r = co_await next(); !r || !*r) co_return r ? bad() : std::move(r).error();
+  if (!(capabilities_ & cap::deprecate_eof))
+    if (auto r = co_await next(); !r || !*r) co_return r ? bad() : std::move(r).error();
+  for (;;) {
+    if (auto r = co_await next(); !r || !*r) co_return r ? bad() : std::move(r).error();
+    // EOF (or OK with DEPRECATE_EOF) ends the rows; a row starting with
+    // 0xfe would be a string of 2^24 bytes or more, longer than any packet.
+    if (payload[0] == header::eof && payload.size() < 0xffffff) break;
+    if (payload[0] == header::err) {
+      out.error = parse_err(payload);
+      if (!out.error) co_return bad();
+      co_return out;
+    }
+    auto row = parse_text_row(payload, static_cast<std::size_t>(*columns));
+    if (!row) co_return bad();
+    if (out.rows.size() < max_rows) out.rows.push_back(std::move(*row));
+  }
+  co_return out;
 }
 
 net::awaitable<Result<LoginOutcome>> ServerConnection::reset() {
@@ -338,8 +409,9 @@ net::awaitable<Result<LoginOutcome>> ServerConnection::simple_command() {
 
 net::awaitable<void> ServerConnection::quit() {
   static constexpr std::uint8_t com_quit[] = {1, 0, 0, 0, static_cast<std::uint8_t>(Command::quit)};
-  co_await net::close_gracefully(channel_.stream(), net::asio::buffer(com_quit, sizeof com_quit),
-                                 net::kGoodbyeWait);
+  auto goodbye =
+      goodbye_ ? net::asio::buffer(com_quit, sizeof com_quit) : net::asio::const_buffer();
+  co_await net::close_gracefully(channel_.stream(), goodbye, net::kGoodbyeWait);
 }
 
 void ServerConnection::retire_self(std::unique_ptr<pool::ServerHandle> self,

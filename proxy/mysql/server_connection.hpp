@@ -27,6 +27,9 @@ namespace sw::mysql {
 struct BackendLogin {
   std::string user;
   std::string password;
+  // SHA1(pw) when the password itself is unknown (a user configured by its
+  // mysql_native_password hash): answers mysql_native_password only.
+  std::string native_stage1;
   std::optional<std::string> database;
   std::uint32_t capabilities = 0;  // the client's negotiated set; login flags are added
   std::uint8_t charset = 0;
@@ -100,8 +103,17 @@ class ServerConnection : public pool::ServerHandle {
   const BackendLogin& login_used() const noexcept { return login_; }
   // Runs one statement whose answer is a single OK/ERR (KILL QUERY).
   net::awaitable<Result<LoginOutcome>> execute_simple(std::string_view sql);
+  // Runs a query of the proxy's own (auth_query, never client traffic) and
+  // reads its text rows, at most `max_rows` kept; the server's ERR as `error`.
+  struct Rows {
+    std::vector<TextRow> rows;
+    std::optional<ErrPacket> error;
+  };
+  net::awaitable<Result<Rows>> query_rows(std::string_view sql, std::size_t max_rows);
   // COM_QUIT and close; the server logs no "aborted connection".
   net::awaitable<void> quit();
+  // Mid-exchange the server would take COM_QUIT as data: end with a FIN.
+  void skip_goodbye() noexcept { goodbye_ = false; }
 
   explicit ServerConnection(PacketChannel channel) : channel_(std::move(channel)) {}
 
@@ -115,8 +127,9 @@ class ServerConnection : public pool::ServerHandle {
   net::awaitable<Result<std::uint8_t>> start_tls(const BackendLogin& login, std::uint32_t& caps);
   // Sends the command in scratch_ and reads its single OK/ERR answer.
   net::awaitable<Result<LoginOutcome>> simple_command();
+  // Answers switches and AuthMoreData until OK/ERR, with login_'s secret.
   net::awaitable<Result<LoginOutcome>> finish_auth(std::string plugin, std::string scramble,
-                                                   const std::string& password, std::uint8_t seq);
+                                                   std::uint8_t seq);
 
   PacketChannel channel_;
   Greeting greeting_;
@@ -124,6 +137,7 @@ class ServerConnection : public pool::ServerHandle {
   SessionView session_;
   std::uint32_t capabilities_ = 0;
   Bytes scratch_;
+  bool goodbye_ = true;
 };
 
 }  // namespace sw::mysql

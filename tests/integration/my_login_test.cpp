@@ -12,6 +12,7 @@
 
 #include <chrono>
 #include <cstdint>
+#include <memory>
 #include <optional>
 #include <string>
 #include <thread>
@@ -102,16 +103,23 @@ password = "expired-pw"
 [[users]]
 name = "sw_limited"
 password = "limited-pw"
+
+# Configured by the server's own hash (SELECT PASSWORD('hashed-pw')).
+[[users]]
+name = "sw_hashed"
+password = "*82F6F216C3AE6603CE11A74A610A147868802CA5"
 )"));
     Admin admin;
-    admin.run("DROP USER IF EXISTS sw_expired, sw_limited");
+    admin.run("DROP USER IF EXISTS sw_expired, sw_limited, sw_hashed");
+    admin.run("CREATE USER sw_hashed IDENTIFIED BY 'hashed-pw'");
+    admin.run("GRANT SELECT ON exo_cluster.* TO sw_hashed");
     admin.run("CREATE USER sw_expired IDENTIFIED BY 'expired-pw' PASSWORD EXPIRE");
     admin.run("CREATE USER sw_limited IDENTIFIED BY 'limited-pw' WITH MAX_USER_CONNECTIONS 1");
     admin.run("GRANT SELECT ON exo_cluster.* TO sw_expired, sw_limited");
   }
   static void TearDownTestSuite() {
     Admin admin;
-    admin.run("DROP USER IF EXISTS sw_expired, sw_limited");
+    admin.run("DROP USER IF EXISTS sw_expired, sw_limited, sw_hashed");
     delete proxy_;
     proxy_ = nullptr;
   }
@@ -170,6 +178,43 @@ TEST_F(MyLogin, BackendLoginErrorsReachTheClientVerbatim) {
   EXPECT_NE(std::string(mysql_error(wrong.m)).find("Access denied for user 'exo_ai'"),
             std::string::npos)
       << mysql_error(wrong.m);
+}
+
+// A user configured by its mysql_native_password hash: the client proves
+// its password against the hash, and the proxy logs in to the backend with
+// the SHA1(pw) the proof reveals — in session mode, in transaction mode
+// (where the pool logs in again for new connections) and on
+// COM_CHANGE_USER. The proxy never holds the password.
+TEST_F(MyLogin, UserConfiguredByItsNativeHash) {
+  Conn session;
+  ASSERT_TRUE(session.connect(proxy_->my_port(), "sw_hashed", "hashed-pw"))
+      << mysql_error(session.m) << proxy_->log();
+  EXPECT_EQ(session.scalar("SELECT SUBSTRING_INDEX(CURRENT_USER(), '@', 1)"), "sw_hashed");
+  Conn wrong;
+  EXPECT_FALSE(wrong.connect(proxy_->my_port(), "sw_hashed", "not-it"));
+  EXPECT_EQ(mysql_errno(wrong.m), 1045u) << mysql_error(wrong.m);
+  // COM_CHANGE_USER from another user to the hashed one.
+  Conn changer;
+  ASSERT_TRUE(changer.connect(proxy_->my_port()));
+  ASSERT_EQ(mysql_change_user(changer.m, "sw_hashed", "hashed-pw", "exo_cluster"), 0)
+      << mysql_error(changer.m);
+  EXPECT_EQ(changer.scalar("SELECT SUBSTRING_INDEX(CURRENT_USER(), '@', 1)"), "sw_hashed");
+
+  ProxyOptions o = extra_toml_options(R"(
+[[users]]
+name = "sw_hashed"
+password = "*82F6F216C3AE6603CE11A74A610A147868802CA5"
+)");
+  ProxyProcess pooled("my_login_hash_pool", o);
+  std::vector<std::unique_ptr<Conn>> clients;
+  for (int i = 0; i < 4; ++i) {  // several server connections, each a fresh login
+    clients.push_back(std::make_unique<Conn>());
+    ASSERT_TRUE(clients.back()->connect(pooled.my_port(), "sw_hashed", "hashed-pw"))
+        << mysql_error(clients.back()->m) << pooled.log();
+    ASSERT_EQ(mysql_query(clients.back()->m, "BEGIN"), 0);
+  }
+  for (auto& c : clients)
+    EXPECT_EQ(c->scalar("SELECT SUBSTRING_INDEX(CURRENT_USER(), '@', 1)"), "sw_hashed");
 }
 
 TEST_F(MyLogin, ExpiredPasswordBehavesAsDirect) {

@@ -327,5 +327,21 @@ TEST(TomlConfig, PostgresAuthQuery) {
   EXPECT_TRUE(has_issue(bad, "tenants[0].postgres.auth_user", "plain password")) << dump(bad);
 }
 
+TEST(TomlConfig, MysqlAuthQuery) {
+  auto plain = load_toml_config_text(kValid, "t.toml");
+  ASSERT_TRUE(plain.ok()) << dump(plain);
+  EXPECT_EQ(plain.config.tenants[0].mysql->auth_query, kDefaultMyAuthQuery);
+  std::string text = kValid;
+  text.insert(text.find("backend = \"127.0.0.1:13306\""), "auth_user = \"app\"\n");
+  auto load = load_toml_config_text(text, "t.toml");
+  ASSERT_TRUE(load.ok()) << dump(load);
+  EXPECT_EQ(load.config.tenants[0].mysql->auth_user, "app");
+  std::string hashed = text;
+  hashed.replace(hashed.find("password = \"s3cret\""), 19,
+                 "password = \"*82F6F216C3AE6603CE11A74A610A147868802CA5\"");
+  auto bad = load_toml_config_text(hashed, "t.toml");
+  EXPECT_TRUE(has_issue(bad, "tenants[0].mysql.auth_user", "plain password")) << dump(bad);
+}
+
 }  // namespace
 }  // namespace sw

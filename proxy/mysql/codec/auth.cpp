@@ -70,6 +70,46 @@ std::string caching_sha2_response(std::string_view password, std::string_view sc
   return xor_digests(d1, mix);
 }
 
+std::optional<std::string> parse_native_password_hash(std::string_view stored) {
+  if (stored.size() != 41 || stored[0] != '*') return std::nullopt;
+  auto nibble = [](char c) -> int {
+    if (c >= '0' && c <= '9') return c - '0';
+    if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+    if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+    return -1;
+  };
+  std::string out(20, '\0');
+  for (std::size_t i = 0; i < 20; ++i) {
+    int hi = nibble(stored[1 + 2 * i]), lo = nibble(stored[2 + 2 * i]);
+    if (hi < 0 || lo < 0) return std::nullopt;
+    out[i] = static_cast<char>(hi * 16 + lo);
+  }
+  return out;
+}
+
+std::optional<std::string> recover_native_stage1(std::string_view stage2, std::string_view scramble,
+                                                 std::string_view response) {
+  if (stage2.size() != 20 || response.size() != 20) return std::nullopt;
+  auto mix = digest<20>(EVP_sha1(), scramble.substr(0, 20), stage2);
+  std::string stage1(20, '\0');
+  for (std::size_t i = 0; i < 20; ++i)
+    stage1[i] = static_cast<char>(static_cast<unsigned char>(response[i]) ^ mix[i]);
+  auto check = digest<20>(EVP_sha1(), stage1);
+  if (CRYPTO_memcmp(check.data(), stage2.data(), 20) != 0) return std::nullopt;
+  return stage1;
+}
+
+std::string native_password_response_from_stage1(std::string_view stage1,
+                                                 std::string_view scramble) {
+  if (stage1.size() != 20) return {};
+  auto stage2 = digest<20>(EVP_sha1(), stage1);
+  auto mix = digest<20>(EVP_sha1(), scramble.substr(0, 20), view(stage2));
+  std::string out(20, '\0');
+  for (std::size_t i = 0; i < 20; ++i)
+    out[i] = static_cast<char>(static_cast<unsigned char>(stage1[i]) ^ mix[i]);
+  return out;
+}
+
 bool auth_response_matches(std::string_view expected, std::string_view got) {
   if (expected.size() != got.size()) return false;
   if (expected.empty()) return true;

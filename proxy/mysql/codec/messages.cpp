@@ -161,4 +161,23 @@ void encode_change_user(const ChangeUser& c, std::uint32_t capabilities, Bytes& 
   if (capabilities & cap::connect_attrs) write_lenenc_string(w, c.connect_attrs);
 }
 
+std::optional<TextRow> parse_text_row(ByteSpan payload, std::size_t columns) {
+  ByteReader in(payload);
+  TextRow row;
+  row.reserve(columns);
+  for (std::size_t i = 0; i < columns; ++i) {
+    if (in.empty()) return std::nullopt;
+    if (in.rest()[0] == 0xfb) {
+      in.skip(1);
+      row.emplace_back(std::nullopt);
+      continue;
+    }
+    auto value = read_lenenc_string(in);
+    if (!value) return std::nullopt;
+    row.emplace_back(std::string(*value));
+  }
+  if (!in.empty()) return std::nullopt;
+  return row;
+}
+
 }  // namespace sw::mysql

@@ -6,6 +6,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "proxy/core/bytes.hpp"
 #include "proxy/core/result.hpp"
@@ -57,5 +58,10 @@ struct ChangeUser {
 // `capabilities`: the negotiated ones, which decide the optional fields.
 Result<ChangeUser> parse_change_user(ByteSpan payload, std::uint32_t capabilities);
 void encode_change_user(const ChangeUser& c, std::uint32_t capabilities, Bytes& out);
+
+// One row of a text result set (COM_QUERY): `columns` length-encoded
+// strings, 0xfb for NULL. nullopt when the payload is not such a row.
+using TextRow = std::vector<std::optional<std::string>>;
+std::optional<TextRow> parse_text_row(ByteSpan payload, std::size_t columns);
 
 }  // namespace sw::mysql

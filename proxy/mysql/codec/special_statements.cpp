@@ -1,6 +1,9 @@
 #include "proxy/mysql/codec/special_statements.hpp"
 
 #include <cctype>
+#include <vector>
+
+#include "parsers/mysql_lexer.hpp"
 
 namespace sw::mysql {
 
@@ -37,6 +40,13 @@ class Words {
            (std::isalnum(static_cast<unsigned char>(s_[pos_])) || s_[pos_] == '_'))
       ++pos_;
     return s_.substr(start, pos_ - start);
+  }
+
+  // Consumes `c` (after whitespace/comments) when it comes next.
+  bool punct(char c) {
+    if (!skip_space() || pos_ >= s_.size() || s_[pos_] != c) return false;
+    ++pos_;
+    return true;
   }
 
   std::string_view peek() {
@@ -87,6 +97,13 @@ KillParse parse_kill_statement(std::string_view sql, KillStatement& out) {
   } else if (iequals(next, "connection")) {
     next = w.word();
   }
+  if (iequals(next, "connection_id")) {
+    // The server wants no space before the parenthesis unless IGNORE_SPACE
+    // is set; accepting it always refuses nothing the server would run.
+    if (!w.punct('(') || !w.punct(')') || !w.at_end()) return KillParse::unsupported;
+    out.self = true;
+    return KillParse::kill;
+  }
   if (next.empty() || next.size() > 19) return KillParse::unsupported;
   std::uint64_t id = 0;
   for (char c : next) {
@@ -96,6 +113,37 @@ KillParse parse_kill_statement(std::string_view sql, KillStatement& out) {
   if (!w.at_end()) return KillParse::unsupported;
   out.id = id;
   return KillParse::kill;
+}
+
+bool batch_kills_by_number(std::string_view sql, bool no_backslash_escapes) {
+  if (sql.find(';') == std::string_view::npos) return false;  // one statement
+  parsers::MysqlLexer lexer(sql, {no_backslash_escapes, false});
+  std::vector<std::string_view> words;  // the current statement's first words
+  int statements = 0;
+  bool numbered_kill = false;
+  auto end_statement = [&] {
+    if (!words.empty()) ++statements;
+    if (!words.empty() && iequals(words[0], "kill")) {
+      // KILL [HARD|SOFT] [QUERY|CONNECTION] CONNECTION_ID ( ) is safe.
+      bool self = false;
+      for (auto w : words) self = self || iequals(w, "connection_id");
+      numbered_kill = numbered_kill || !self;
+    }
+    words.clear();
+  };
+  parsers::Token t;
+  while (lexer.next(t)) {
+    if (t.kind == parsers::TokenKind::semicolon) {
+      end_statement();
+      continue;
+    }
+    if (t.kind == parsers::TokenKind::exec_begin || t.kind == parsers::TokenKind::exec_end ||
+        t.kind == parsers::TokenKind::version_begin)
+      continue;  // executable comments are code
+    if (words.size() < 8) words.push_back(t.text(sql));
+  }
+  end_statement();
+  return statements > 1 && numbered_kill;
 }
 
 }  // namespace sw::mysql

@@ -105,6 +105,41 @@ TEST(MyAuth, NativePasswordMatchesKnownVector) {
   EXPECT_EQ(caching_sha2_response("app", scramble).size(), 32u);
 }
 
+// A stored hash (SELECT PASSWORD('app') on MariaDB) checks a client's
+// answer and yields what logs in to a server with a fresh scramble.
+TEST(MyAuth, NativePasswordFromTheStoredHash) {
+  auto stage2 = parse_native_password_hash("*5bcb3e6ac345b435c7c2e6b7949a04ce6f6563d3");
+  ASSERT_TRUE(stage2);
+  std::string client_scramble = "abcdefghijklmnopqrst";
+  auto stage1 = recover_native_stage1(*stage2, client_scramble,
+                                      native_password_response("app", client_scramble));
+  ASSERT_TRUE(stage1);
+  std::string server_scramble = "ZYXWVUTSRQPONMLKJIHG";
+  EXPECT_EQ(native_password_response_from_stage1(*stage1, server_scramble),
+            native_password_response("app", server_scramble));
+  // A wrong password, a short answer, a malformed hash.
+  EXPECT_FALSE(recover_native_stage1(*stage2, client_scramble,
+                                     native_password_response("apq", client_scramble)));
+  EXPECT_FALSE(recover_native_stage1(*stage2, client_scramble, "short"));
+  EXPECT_FALSE(recover_native_stage1(*stage2, client_scramble, ""));
+  EXPECT_FALSE(parse_native_password_hash("5BCB3E6AC345B435C7C2E6B7949A04CE6F6563D3"));
+  EXPECT_FALSE(parse_native_password_hash("*5BCB3E6AC345B435C7C2E6B7949A04CE6F6563DZ"));
+  EXPECT_FALSE(parse_native_password_hash("*5BCB"));
+}
+
+TEST(MyMessages, TextRowWithNullsAndStrings) {
+  Bytes row = {3, 'a', 'b', 'c', 0xfb, 0};
+  auto r = parse_text_row(row, 3);
+  ASSERT_TRUE(r);
+  EXPECT_EQ((*r)[0], std::optional<std::string>("abc"));
+  EXPECT_EQ((*r)[1], std::nullopt);
+  EXPECT_EQ((*r)[2], std::optional<std::string>(""));
+  EXPECT_FALSE(parse_text_row(row, 2));  // bytes left over
+  EXPECT_FALSE(parse_text_row(row, 4));  // a column missing
+  Bytes cut = {5, 'a', 'b'};
+  EXPECT_FALSE(parse_text_row(cut, 1));  // a length past the end
+}
+
 TEST(MyMessages, ErrAndOkRoundTrip) {
   Bytes out;
   encode_err(ErrPacket{1142, "42000", "denied"}, out);
