@@ -80,7 +80,7 @@ net::awaitable<Result<Opened>> ServerConnection::open(const Endpoint& backend,
 }
 
 bool ServerConnection::usable() const noexcept {
-  if (!channel_.buffered().empty()) return false;
+  if (channel_.has_input()) return false;
   auto& self = const_cast<ServerConnection&>(*this);
   pollfd p{self.channel_.stream().socket().native_handle(), POLLIN, 0};
   return ::poll(&p, 1, 0) == 0;
@@ -88,9 +88,19 @@ bool ServerConnection::usable() const noexcept {
 
 net::awaitable<Result<LoginOutcome>> ServerConnection::login(const BackendLogin& login) {
   std::uint32_t caps = (login.capabilities & greeting_.capabilities & cap::proxy_supported) |
-                       cap::long_password | cap::protocol_41 | cap::secure_connection |
-                       cap::plugin_auth;
+                       cap::protocol_41 | cap::secure_connection | cap::plugin_auth;
   caps |= greeting_.capabilities & cap::plugin_auth_lenenc_data;
+  // CLIENT_MYSQL as the server has it: a MariaDB server reads the extended
+  // capabilities only from a client that clears it too.
+  caps = (caps & ~cap::long_password) | (greeting_.capabilities & cap::long_password);
+  std::uint32_t ext = 0;
+  if (!(caps & cap::long_password)) {
+    // EXTENDED_METADATA shapes column definitions: the client's choice.
+    // Bulk execution only adds a command, so every connection takes it and
+    // serves clients with and without it.
+    ext = (login.ext_capabilities & greeting_.ext_capabilities & ext_cap::extended_metadata) |
+          (greeting_.ext_capabilities & ext_cap::stmt_bulk_operations);
+  }
   // LOAD DATA LOCAL: the client session relays file requests it checked.
   caps |= login.capabilities & greeting_.capabilities & cap::local_files;
   if (login.database)
@@ -106,6 +116,7 @@ net::awaitable<Result<LoginOutcome>> ServerConnection::login(const BackendLogin&
   auto seq = co_await start_tls(login, caps);
   if (!seq) co_return std::move(seq).error();
   capabilities_ = caps;
+  ext_capabilities_ = ext;
 
   std::string plugin = greeting_.auth_plugin;
   if (plugin != caching_sha2_plugin) plugin = std::string(native_password_plugin);
@@ -115,6 +126,7 @@ net::awaitable<Result<LoginOutcome>> ServerConnection::login(const BackendLogin&
 
   HandshakeResponse r;
   r.capabilities = caps;
+  r.ext_capabilities = ext;
   r.max_packet = 1u << 30;
   r.charset = login.charset ? login.charset : greeting_.charset;
   r.user = login.user;
@@ -127,7 +139,11 @@ net::awaitable<Result<LoginOutcome>> ServerConnection::login(const BackendLogin&
   encode_handshake_response(r, scratch_);
   std::uint8_t next = b.finish(*seq);
   if (auto st = co_await channel_.write(scratch_); !st) co_return std::move(st).error();
-  co_return co_await finish_auth(plugin, greeting_.scramble, login.password, next);
+  auto outcome = co_await finish_auth(plugin, greeting_.scramble, login.password, next);
+  // Compression starts after the login's OK (this connection's own choice,
+  // whatever the clients it serves later use).
+  if (outcome && !outcome->error && (caps & cap::compress)) channel_.start_compression();
+  co_return outcome;
 }
 
 net::awaitable<Result<std::uint8_t>> ServerConnection::start_tls(const BackendLogin& login,
@@ -175,7 +191,7 @@ net::awaitable<Result<LoginOutcome>> ServerConnection::change_user(const Backend
   PacketBuilder b(scratch_);
   encode_change_user(c, capabilities_, scratch_);
   b.finish(0);
-  if (auto st = co_await channel_.write(scratch_); !st) co_return std::move(st).error();
+  if (auto st = co_await channel_.write_command(scratch_); !st) co_return std::move(st).error();
   co_return co_await finish_auth(plugin, greeting_.scramble, login.password, 1);
 }
 
@@ -282,7 +298,7 @@ net::awaitable<Result<LoginOutcome>> ServerConnection::prepare(std::string_view 
   scratch_.push_back(static_cast<std::uint8_t>(Command::stmt_prepare));
   scratch_.insert(scratch_.end(), sql.begin(), sql.end());
   b.finish(0);
-  if (auto st = co_await channel_.write(scratch_); !st) co_return std::move(st).error();
+  if (auto st = co_await channel_.write_command(scratch_); !st) co_return std::move(st).error();
   ResponseTracker tracker(capabilities_);
   tracker.start(ResponseKind::prepare, 1);
   LoginOutcome outcome;
@@ -316,11 +332,11 @@ net::awaitable<Status> ServerConnection::close_statement(std::uint32_t id) {
   scratch_.push_back(static_cast<std::uint8_t>(Command::stmt_close));
   for (int i = 0; i < 4; ++i) scratch_.push_back(static_cast<std::uint8_t>(id >> (8 * i)));
   b.finish(0);
-  co_return co_await channel_.write(scratch_);
+  co_return co_await channel_.write_command(scratch_);
 }
 
 net::awaitable<Result<LoginOutcome>> ServerConnection::simple_command() {
-  if (auto st = co_await channel_.write(scratch_); !st) co_return std::move(st).error();
+  if (auto st = co_await channel_.write_command(scratch_); !st) co_return std::move(st).error();
   auto packet = co_await channel_.read_packet(1, login_packet_limit);
   if (!packet) co_return std::move(packet).error();
   ByteSpan payload = single_payload(packet->raw);
@@ -338,7 +354,9 @@ net::awaitable<Result<LoginOutcome>> ServerConnection::simple_command() {
 
 net::awaitable<void> ServerConnection::quit() {
   static constexpr std::uint8_t com_quit[] = {1, 0, 0, 0, static_cast<std::uint8_t>(Command::quit)};
-  co_await net::close_gracefully(channel_.stream(), net::asio::buffer(com_quit, sizeof com_quit),
+  channel_.begin_command();
+  ByteSpan wire = channel_.wire_bytes(ByteSpan(com_quit, sizeof com_quit));
+  co_await net::close_gracefully(channel_.stream(), net::asio::buffer(wire.data(), wire.size()),
                                  net::kGoodbyeWait);
 }
 

@@ -19,6 +19,7 @@ ResponseKind response_kind(Command cmd) noexcept {
     case Command::process_info:
       return ResponseKind::text_rows;
     case Command::stmt_execute:
+    case Command::stmt_bulk_execute:  // OK | ERR | result sets (RETURNING)
       return ResponseKind::binary_rows;
     case Command::stmt_fetch:
       return ResponseKind::fetch;

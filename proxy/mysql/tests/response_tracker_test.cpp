@@ -84,6 +84,34 @@ TEST(MyResponseTracker, TextResultWithEof) {
   expect_ends_exactly(ResponseKind::text_rows, 0, s);
 }
 
+// MariaDB's EXTENDED_METADATA: a column definition carries one more
+// lenenc field (type/format pairs, here "json") before the fixed fields.
+// Definitions are counted, never parsed, so the answer's end is the same.
+TEST(MyResponseTracker, ExtendedMetadataColumnDefinitions) {
+  std::string json_column(
+      "\x03"
+      "def\x0b"
+      "exo_cluster\x01t\x01t\x03"
+      "doc\x03"
+      "doc"
+      "\x06\x00\x04json"  // extended metadata: type = "json"
+      "\x0c\x2d\x00\xff\xff\xff\xff\xfc\x90\x00\x00\x00\x00",
+      48);
+  for (bool deprecate_eof : {false, true}) {
+    Script s;
+    s.add(std::string_view("\x01"));
+    s.add(json_column);
+    if (!deprecate_eof) s.eof(status::autocommit);
+    s.add(std::string_view("\x07{\"a\":1}"));
+    if (deprecate_eof)
+      s.ok(status::autocommit, true);
+    else
+      s.eof(status::autocommit);
+    expect_ends_exactly(ResponseKind::text_rows, deprecate_eof ? cap::deprecate_eof : 0, s);
+    expect_ends_exactly(ResponseKind::binary_rows, deprecate_eof ? cap::deprecate_eof : 0, s);
+  }
+}
+
 TEST(MyResponseTracker, TextResultDeprecateEofAndMultiResults) {
   Script s;
   s.add(std::string_view("\x01"));
