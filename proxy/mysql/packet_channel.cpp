@@ -17,6 +17,14 @@ void PacketChannel::consume(std::size_t n) noexcept {
 }
 
 void PacketChannel::shrink() {
+  std::size_t compressed_pending = compressed_in_end_ - compressed_in_begin_;
+  if (compressed_in_.size() > initial_ && compressed_pending <= initial_) {
+    Bytes smaller(initial_);
+    std::memcpy(smaller.data(), compressed_in_.data() + compressed_in_begin_, compressed_pending);
+    compressed_in_begin_ = 0;
+    compressed_in_end_ = compressed_pending;
+    compressed_in_.swap(smaller);
+  }
   if (in_.size() <= initial_ || end_ - begin_ > initial_) return;
   Bytes smaller(initial_);
   std::memcpy(smaller.data(), in_.data() + begin_, end_ - begin_);
@@ -31,7 +39,10 @@ void PacketChannel::release_buffer() noexcept {
   Bytes().swap(in_);
   Bytes().swap(inflated_);
   Bytes().swap(out_);
-  if (compressed_in_end_ == 0) Bytes().swap(compressed_in_);
+  if (compressed_in_end_ == compressed_in_begin_) {
+    compressed_in_begin_ = compressed_in_end_ = 0;
+    Bytes().swap(compressed_in_);
+  }
 }
 
 void PacketChannel::start_compression() {
@@ -40,6 +51,7 @@ void PacketChannel::start_compression() {
   // Whatever is buffered arrived after the login: compressed already.
   compressed_in_.assign(in_.begin() + static_cast<std::ptrdiff_t>(begin_),
                         in_.begin() + static_cast<std::ptrdiff_t>(end_));
+  compressed_in_begin_ = 0;
   compressed_in_end_ = compressed_in_.size();
   begin_ = end_ = 0;
 }
@@ -47,13 +59,13 @@ void PacketChannel::start_compression() {
 net::awaitable<Status> PacketChannel::fill_compressed() {
   for (;;) {
     inflated_.clear();
-    auto frame =
-        decode_compressed_packet(ByteSpan(compressed_in_.data(), compressed_in_end_), inflated_);
+    ByteSpan pending(compressed_in_.data() + compressed_in_begin_,
+                     compressed_in_end_ - compressed_in_begin_);
+    auto frame = decode_compressed_packet(pending, inflated_);
     if (!frame) co_return std::move(frame).error();
     if (*frame) {
-      std::size_t used = (*frame)->raw_size;
-      std::memmove(compressed_in_.data(), compressed_in_.data() + used, compressed_in_end_ - used);
-      compressed_in_end_ -= used;
+      compressed_in_begin_ += (*frame)->raw_size;
+      if (compressed_in_begin_ == compressed_in_end_) compressed_in_begin_ = compressed_in_end_ = 0;
       // The answer to what this packet carried continues its sequence.
       compressed_seq_ = static_cast<std::uint8_t>((*frame)->seq + 1);
       if (inflated_.empty()) continue;
@@ -70,6 +82,11 @@ net::awaitable<Status> PacketChannel::fill_compressed() {
       co_return Status{};
     }
     // Room for the whole compressed packet (its header says how large).
+    if (compressed_in_begin_ > 0) {
+      std::memmove(compressed_in_.data(), pending.data(), pending.size());
+      compressed_in_begin_ = 0;
+      compressed_in_end_ = pending.size();
+    }
     std::size_t want = compressed_header_size;
     if (compressed_in_end_ >= 3)
       want += static_cast<std::size_t>(compressed_in_[0] | (compressed_in_[1] << 8) |

@@ -36,7 +36,9 @@ class PacketChannel {
   void begin_command() noexcept { compressed_seq_ = 0; }
   // Bytes that arrived and are not consumed yet, inflated or not: the peer
   // spoke.
-  bool has_input() const noexcept { return begin_ != end_ || compressed_in_end_ != 0; }
+  bool has_input() const noexcept {
+    return begin_ != end_ || compressed_in_begin_ != compressed_in_end_;
+  }
 
   // Waits for a complete logical packet. Errors: io (peer gone), plus those
   // of scan_logical_packet. The packet stays buffered until consume().
@@ -82,6 +84,7 @@ class PacketChannel {
   bool compressed_ = false;
   std::uint8_t compressed_seq_ = 0;
   Bytes compressed_in_;  // compressed bytes read, not yet inflated
+  std::size_t compressed_in_begin_ = 0;
   std::size_t compressed_in_end_ = 0;
   Bytes inflated_;
   Bytes out_;  // the compressed form of a write
