@@ -866,7 +866,11 @@ net::awaitable<bool> ClientSession::relay(ResponseKind kind, std::uint8_t seq,
       }
     }
     ByteSpan chunk = server.buffered();
-    auto used = tracker_.consume(chunk);
+    // A compressed server numbers its packets after its compressed count:
+    // the client is given the uncompressed protocol's numbers.
+    auto used = server.compressed()
+                    ? tracker_.consume_renumbering(server.buffered_mut(), chunk.size())
+                    : tracker_.consume(chunk);
     if (!used) {
       spdlog::warn("mysql: backend answer for '{}' broke the protocol: {}", user_,
                    used.error().message);

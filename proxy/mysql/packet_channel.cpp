@@ -125,6 +125,8 @@ net::awaitable<Result<RawPacket>> PacketChannel::read_packet(std::uint8_t expect
                                                              std::size_t max_payload) {
   if (in_.empty()) in_.resize(initial_);
   for (;;) {
+    // Compressed: the inner sequence ids are the proxy's to set.
+    if (compressed_) renumber_logical_packet(in_.data() + begin_, end_ - begin_, expected_seq);
     auto scan = scan_logical_packet(buffered(), expected_seq, max_payload);
     if (!scan) co_return std::move(scan).error();
     if (*scan) {

@@ -314,7 +314,9 @@ net::awaitable<Result<LoginOutcome>> ServerConnection::prepare(std::string_view 
       err = parse_err(single_payload(packet->raw));
       chunk = channel_.buffered();
     }
-    auto used = tracker.consume(chunk);
+    auto used = channel_.compressed()
+                    ? tracker.consume_renumbering(channel_.buffered_mut(), chunk.size())
+                    : tracker.consume(chunk);
     if (!used) co_return std::move(used).error();
     channel_.consume(*used);
   }

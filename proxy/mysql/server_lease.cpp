@@ -77,16 +77,25 @@ void ServerLease::release(bool reusable, bool dirty) {
 }
 
 net::awaitable<std::optional<LeaseFailure>> ServerLease::acquire(const ClientState& client) {
-  // A few dead or mismatched idle connections may come first; each is
-  // dropped (its slot returns to the pool) and the next one tried.
-  for (int attempt = 0; attempt < 8; ++attempt) {
+  // A few dead idle connections may come first; each is dropped (its slot
+  // returns to the pool) and the next one tried. Idle connections of
+  // another client shape (a pool shared by different client libraries) are
+  // dropped too, without counting as failures: there may be a pool's worth.
+  int mismatched = 0;
+  for (int attempt = 0; attempt < 8;) {
     if (!server_) {
       auto failure = co_await borrow(client);
       if (failure) co_return failure;
     }
-    if (!server_->usable() || (server_->capabilities() & shape_bits) != shape_ ||
+    if (!server_->usable()) {
+      release(false, true);
+      ++attempt;
+      continue;
+    }
+    if ((server_->capabilities() & shape_bits) != shape_ ||
         (server_->ext_capabilities() & ext_shape_bits) != ext_shape_) {
       release(false, true);
+      if (++mismatched > 256) ++attempt;
       continue;
     }
     auto reconciled = co_await reconcile(client);
@@ -94,6 +103,7 @@ net::awaitable<std::optional<LeaseFailure>> ServerLease::acquire(const ClientSta
       spdlog::info("mysql pool {}: server connection lost while preparing it: {}",
                    shard_->key().name(), reconciled.error().message);
       release(false, true);
+      ++attempt;
       continue;
     }
     if (*reconciled) co_return LeaseFailure{std::move(**reconciled)};

@@ -79,4 +79,18 @@ std::uint8_t append_compressed(Bytes& out, std::uint8_t seq, ByteSpan content) {
   return seq;
 }
 
+void renumber_logical_packet(std::uint8_t* buf, std::size_t size,
+                             std::uint8_t expected_seq) noexcept {
+  constexpr std::size_t header = 4;
+  constexpr std::uint32_t continued = 0xffffff;
+  std::size_t pos = 0;
+  while (pos + header <= size) {
+    std::uint32_t length = u24(buf + pos);
+    buf[pos + 3] = expected_seq;
+    expected_seq = static_cast<std::uint8_t>(expected_seq + 1);
+    if (length < continued) return;
+    pos += header + length;
+  }
+}
+
 }  // namespace sw::mysql

@@ -39,4 +39,13 @@ Result<std::optional<CompressedPacket>> decode_compressed_packet(ByteSpan buf, B
 // otherwise); returns the next sequence id. Empty content is one empty packet.
 std::uint8_t append_compressed(Bytes& out, std::uint8_t seq, ByteSpan content);
 
+// Inside compressed packets the ordinary packets' sequence ids carry no
+// meaning (Connector/C writes 0 in every one; servers check only the
+// compressed ids). Sets them in place to what the uncompressed protocol
+// expects of the logical packet at the start of `buf` — `expected_seq`,
+// then one more for each 16 MiB continuation — as far as its headers have
+// arrived, so it can be checked and relayed to a peer that counts.
+void renumber_logical_packet(std::uint8_t* buf, std::size_t size,
+                             std::uint8_t expected_seq) noexcept;
+
 }  // namespace sw::mysql

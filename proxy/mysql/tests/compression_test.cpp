@@ -8,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include "proxy/mysql/codec/constants.hpp"
 #include "proxy/mysql/codec/packet.hpp"
 
 namespace sw::mysql {
@@ -149,6 +150,26 @@ TEST(MyCompression, LyingLengthsAreErrors) {
   Bytes garbage = {4, 0, 0, 0, 100, 0, 0, 1, 2, 3, 4};  // not a zlib stream
   EXPECT_FALSE(decode_compressed_packet(garbage, out));
   EXPECT_TRUE(out.empty());
+}
+
+TEST(MyCompression, InnerSequenceIdsAreRenumbered) {
+  // A 16 MiB + 3 byte command as Connector/C puts it inside compressed
+  // packets: sequence 0 in both headers. Then the next command's header.
+  Bytes big(max_packet_payload + 3, 'x');
+  Bytes stream;
+  append_packets(stream, 0, big);
+  stream[packet_header_size + max_packet_payload + 3] = 0;  // the continuation's seq, as sent
+  stream.insert(stream.end(), {1, 0, 0, 9, 0x0e});
+  renumber_logical_packet(stream.data(), stream.size(), 0);
+  auto lp = scan_logical_packet(stream, 0, 1u << 30);
+  ASSERT_TRUE(lp && *lp);
+  EXPECT_EQ((*lp)->packets, 2u);
+  EXPECT_EQ(stream.back() - 0, 0x0e);
+  EXPECT_EQ(stream[stream.size() - 2], 9);  // the next packet is not touched
+  // Headers that have not all arrived: only those present are set.
+  Bytes partial = {0xff, 0xff, 0xff, 7};
+  renumber_logical_packet(partial.data(), partial.size(), 3);
+  EXPECT_EQ(partial[3], 3);
 }
 
 }  // namespace
