@@ -67,13 +67,18 @@ struct Conn {
   // A prepared SELECT with a parameter, read through the binary protocol.
   std::string prepared(long long v) {
     MYSQL_STMT* st = mysql_stmt_init(m);
+    auto failed = [st] {
+      std::string e = mysql_stmt_error(st);
+      mysql_stmt_close(st);
+      return e;
+    };
     std::string sql = "SELECT ? * 2, REPEAT('y', 300), name FROM cluster_nodes ORDER BY name";
-    if (mysql_stmt_prepare(st, sql.c_str(), sql.size()) != 0) return mysql_stmt_error(st);
+    if (mysql_stmt_prepare(st, sql.c_str(), sql.size()) != 0) return failed();
     MYSQL_BIND in{};
     in.buffer_type = MYSQL_TYPE_LONGLONG;
     in.buffer = &v;
     mysql_stmt_bind_param(st, &in);
-    if (mysql_stmt_execute(st) != 0) return mysql_stmt_error(st);
+    if (mysql_stmt_execute(st) != 0) return failed();
     long long doubled = 0;
     char text[400] = {};
     char name[200] = {};
