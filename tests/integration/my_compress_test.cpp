@@ -72,7 +72,8 @@ struct Conn {
       mysql_stmt_close(st);
       return e;
     };
-    std::string sql = "SELECT ? * 2, REPEAT('y', 300), name FROM cluster_nodes ORDER BY name";
+    std::string sql =
+        "SELECT ? * 2, REPEAT('y', 300), hostname FROM cluster_nodes ORDER BY node_id";
     if (mysql_stmt_prepare(st, sql.c_str(), sql.size()) != 0) return failed();
     MYSQL_BIND in{};
     in.buffer_type = MYSQL_TYPE_LONGLONG;
@@ -140,6 +141,7 @@ void expect_same_as_direct(std::uint16_t port, bool compress) {
   EXPECT_EQ(proxied.compressed(), compress);
   for (const std::string& sql : statements()) EXPECT_EQ(proxied.rows(sql), direct.rows(sql)) << sql;
   EXPECT_EQ(proxied.prepared(21), direct.prepared(21));
+  EXPECT_EQ(proxied.prepared(21).substr(0, 7), "42 300 ");
   EXPECT_EQ(proxied.prepared(-4), direct.prepared(-4));
   // A 20 MB statement goes the other way (split into 16 MiB packets inside
   // compressed ones).
