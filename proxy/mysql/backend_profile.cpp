@@ -14,8 +14,8 @@ BackendProfiles& BackendProfiles::instance() {
 }
 
 void BackendProfiles::remember(const Endpoint& backend, const Greeting& greeting) {
-  BackendProfile p{greeting.server_version, greeting.capabilities, greeting.charset,
-                   greeting.status};
+  BackendProfile p{greeting.server_version, greeting.capabilities, greeting.ext_capabilities,
+                   greeting.charset, greeting.status};
   std::lock_guard lock(mutex_);
   by_backend_[backend.to_string()] = std::move(p);
 }
@@ -33,6 +33,10 @@ std::uint32_t advertised_capabilities(std::uint32_t backend_caps, bool tls_offer
                        cap::connect_with_db | cap::connect_attrs;
   if (tls_offered) caps |= cap::ssl;
   return caps;
+}
+
+std::uint32_t advertised_ext_capabilities(std::uint32_t backend_ext) noexcept {
+  return backend_ext & ext_cap::proxy_supported;
 }
 
 }  // namespace sw::mysql

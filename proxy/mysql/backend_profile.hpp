@@ -18,6 +18,7 @@ namespace sw::mysql {
 struct BackendProfile {
   std::string server_version;
   std::uint32_t capabilities = 0;
+  std::uint32_t ext_capabilities = 0;  // MariaDB's (ext_cap)
   std::uint8_t charset = 0;
   std::uint16_t status = 0;
   bool mariadb() const noexcept;
@@ -40,5 +41,8 @@ class BackendProfiles {
 // offers, plus what the proxy's own login needs. CLIENT_MYSQL (bit 0) is
 // mirrored, so MariaDB clients recognise a MariaDB server.
 std::uint32_t advertised_capabilities(std::uint32_t backend_caps, bool tls_offered) noexcept;
+// MariaDB's extended capabilities advertised for a backend that offers
+// `backend_ext` (ext_cap::proxy_supported of them).
+std::uint32_t advertised_ext_capabilities(std::uint32_t backend_ext) noexcept;
 
 }  // namespace sw::mysql

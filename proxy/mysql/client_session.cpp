@@ -190,6 +190,12 @@ net::awaitable<bool> ClientSession::handshake() {
   greeting.connection_id = connection_id_;
   greeting.scramble = scramble_;
   greeting.capabilities = advertised;
+  // MariaDB's extended capabilities mean something only when the greeting
+  // says "not MySQL" (CLIENT_MYSQL clear), as the backend's does.
+  std::uint32_t advertised_ext = (advertised & cap::long_password)
+                                     ? 0
+                                     : advertised_ext_capabilities(backend->ext_capabilities);
+  greeting.ext_capabilities = advertised_ext;
   greeting.charset = backend->charset;
   greeting.status = backend->status & ~status::in_trans;
   greeting.auth_plugin = std::string(native_password_plugin);
@@ -238,6 +244,8 @@ net::awaitable<bool> ClientSession::handshake() {
     co_return false;
   }
   capabilities_ = response->capabilities & advertised;
+  ext_capabilities_ =
+      (capabilities_ & cap::long_password) ? 0 : response->ext_capabilities & advertised_ext;
   if ((capabilities_ & cap::client_required) != cap::client_required) {
     co_await send_err(er::handshake, "08S01", "Bad handshake: client too old", seq);
     co_return false;
@@ -421,13 +429,14 @@ void ClientSession::bind_pool(const std::optional<std::string>& database) {
   login.login.native_stage1 = backend_stage1_;
   login.login.database = database;
   login.login.capabilities = capabilities_;
+  login.login.ext_capabilities = ext_capabilities_;
   login.login.charset = state_.charset;
   login.login.connect_attrs = connect_attrs_;
   set_backend_tls(login.login);
   pool::PoolKey key{ctx_->tenant->name, login.backend.to_string(), database.value_or(""),
                     backend_user_};
   auto shard = pools_->shard(key, ctx_->tenant->pool, login);
-  lease_.bind(std::move(shard), std::move(login), capabilities_);
+  lease_.bind(std::move(shard), std::move(login), capabilities_, ext_capabilities_);
 }
 
 net::awaitable<bool> ClientSession::login_backend(const HandshakeResponse& response,
@@ -461,7 +470,11 @@ net::awaitable<bool> ClientSession::login_backend(const HandshakeResponse& respo
       }
     });
   });
-  co_return co_await send_ok(seq);
+  bool sent = co_await send_ok(seq);
+  // Compression starts after the login's OK, on this side alone: the
+  // server connection negotiated its own.
+  if (sent && (capabilities_ & cap::compress)) client_.start_compression();
+  co_return sent;
 }
 
 net::awaitable<void> ClientSession::align_connection_id() {
@@ -503,7 +516,7 @@ void ClientSession::release_if_idle() {
 
 net::awaitable<bool> ClientSession::wait_idle() {
   client_.shrink();
-  if (!client_.buffered().empty() || client_.stream().is_tls()) co_return false;
+  if (client_.has_input() || client_.stream().is_tls()) co_return false;
   // TLS clients: decrypted bytes may wait inside the TLS layer, so socket
   // readability says nothing; they notice a backend close at their next command.
   client_.release_buffer();
@@ -511,7 +524,7 @@ net::awaitable<bool> ClientSession::wait_idle() {
   watch->client = &client_.stream().socket();
   ServerConnection* server = lease_.server();
   net::tcp::socket* backend = server ? &server->channel().stream().socket() : nullptr;
-  if (server && !server->channel().buffered().empty()) watch->backend_spoke = true;
+  if (server && server->channel().has_input()) watch->backend_spoke = true;
   if (backend && !watch->backend_spoke && !server->channel().stream().is_tls()) {
     backend->async_wait(net::tcp::socket::wait_read, [watch](net::error_code ec) {
       if (ec || !watch->armed) return;
@@ -543,6 +556,7 @@ net::awaitable<bool> ClientSession::wait_idle() {
 net::awaitable<bool> ClientSession::command_loop_step() {
   bool backend_closed = co_await wait_idle();
   if (backend_closed) co_return false;
+  client_.begin_command();
   auto packet = co_await client_.read_packet(0, ctx_->config->server.max_message_bytes);
   if (!packet) {
     const Error& e = packet.error();
@@ -664,6 +678,11 @@ net::awaitable<bool> ClientSession::handle_command(ByteSpan raw, ByteSpan payloa
     kill.id = read_u32(payload, 1);
     gate_sql = "KILL CONNECTION " + std::to_string(kill.id);
   }
+  if (cmd == Command::stmt_bulk_execute && !(ext_capabilities_ & ext_cap::stmt_bulk_operations))
+    co_return co_await send_err(er::unsupported_ps, "HY000",
+                                "This command is not supported in the prepared statement "
+                                "protocol yet",
+                                seq);
   if (!gate_sql.empty()) {
     auto admitted = co_await admit(gate_sql, seq);
     if (!admitted) co_return false;  // client gone
@@ -677,6 +696,7 @@ net::awaitable<bool> ClientSession::handle_command(ByteSpan raw, ByteSpan payloa
       co_return co_await handle_query(raw, arg, seq);
     case Command::stmt_prepare:
       co_return co_await handle_prepare(raw, arg, seq);
+    case Command::stmt_bulk_execute:
     case Command::stmt_execute:
     case Command::stmt_send_long_data:
     case Command::stmt_close:
@@ -840,7 +860,7 @@ net::awaitable<bool> ClientSession::handle_simple(ByteSpan raw, ResponseKind kin
 }
 
 net::awaitable<bool> ClientSession::forward(ByteSpan bytes, ResponseKind kind, std::uint8_t seq) {
-  if (auto st = co_await lease_.server()->channel().write(bytes); !st)
+  if (auto st = co_await lease_.server()->channel().write_command(bytes); !st)
     co_return co_await server_lost(st.error().message, seq);
   if (kind == ResponseKind::none) co_return true;
   co_return co_await relay(kind, seq, bytes.size());
@@ -881,7 +901,11 @@ net::awaitable<bool> ClientSession::relay(ResponseKind kind, std::uint8_t seq,
       }
     }
     ByteSpan chunk = server.buffered();
-    auto used = tracker_.consume(chunk);
+    // A compressed server numbers its packets after its compressed count:
+    // the client is given the uncompressed protocol's numbers.
+    auto used = server.compressed()
+                    ? tracker_.consume_renumbering(server.buffered_mut(), chunk.size())
+                    : tracker_.consume(chunk);
     if (!used) {
       spdlog::warn("mysql: backend answer for '{}' broke the protocol: {}", user_,
                    used.error().message);

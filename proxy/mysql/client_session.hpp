@@ -144,7 +144,8 @@ class ClientSession {
   Bytes command_;  // joined payload of a command split over several packets
   std::string scramble_;
   std::uint32_t connection_id_ = 0;
-  std::uint32_t capabilities_ = 0;  // negotiated with the client (and the backend)
+  std::uint32_t capabilities_ = 0;      // negotiated with the client (and the backend)
+  std::uint32_t ext_capabilities_ = 0;  // MariaDB's extended ones (ext_cap), likewise
   std::uint16_t server_status_ = 0;
   std::string user_;
   std::string profile_;

@@ -22,6 +22,8 @@ const char* command_name(Command cmd) {
   switch (cmd) {
     case Command::stmt_execute:
       return "mysqld_stmt_execute";
+    case Command::stmt_bulk_execute:
+      return "mysqld_stmt_bulk_execute";
     case Command::stmt_fetch:
       return "mysqld_stmt_fetch";
     case Command::stmt_reset:
@@ -40,7 +42,7 @@ net::awaitable<bool> ClientSession::handle_prepare(ByteSpan raw, std::string_vie
   if (!have_server) co_return true;
   ServerConnection& server = *lease_.server();
   PacketChannel& channel = server.channel();
-  if (auto st = co_await channel.write(raw); !st)
+  if (auto st = co_await channel.write_command(raw); !st)
     co_return co_await server_lost(st.error().message, seq);
   // The first packet carries the server's statement id: swap in the
   // proxy's before the client sees it.
@@ -129,6 +131,15 @@ net::awaitable<bool> ClientSession::handle_statement_command(Command cmd, ByteSp
       co_return co_await send_err(er_wrong_arguments, "HY000",
                                   "Incorrect arguments to mysqld_stmt_execute", seq);
     append_packets(out, 0, *rewritten);
+  } else if (cmd == Command::stmt_bulk_execute) {
+    // The statement was judged when prepared, as for COM_STMT_EXECUTE.
+    auto rewritten = bulk_execute_for_server(payload, st->params, *server_id, st->types);
+    if (!rewritten)
+      co_return co_await send_err(er_wrong_arguments, "HY000",
+                                  "Incorrect arguments to mysqld_stmt_bulk_execute", seq);
+    spdlog::debug("mysql: COM_STMT_BULK_EXECUTE from '{}' (statement {}, {} bytes) relayed", user_,
+                  *id, payload.size());
+    append_packets(out, 0, *rewritten);
   } else {
     Bytes copy(payload.begin(), payload.end());
     set_statement_id(copy.data(), *server_id);
@@ -140,6 +151,13 @@ net::awaitable<bool> ClientSession::handle_statement_command(Command cmd, ByteSp
   switch (cmd) {
     case Command::stmt_send_long_data:
       state_.long_data = true;  // the data waits on this connection for its execute
+      break;
+    case Command::stmt_bulk_execute:
+      state_.long_data = false;
+      if (tracker_.last_insert_id()) {
+        state_.last_insert_id = tracker_.last_insert_id();
+        lease_.server()->session().last_insert_id = state_.last_insert_id;
+      }
       break;
     case Command::stmt_execute:
       state_.long_data = false;

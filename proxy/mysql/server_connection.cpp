@@ -100,7 +100,7 @@ net::awaitable<Result<Opened>> ServerConnection::open(const Endpoint& backend,
 }
 
 bool ServerConnection::usable() const noexcept {
-  if (!channel_.buffered().empty()) return false;
+  if (channel_.has_input()) return false;
   auto& self = const_cast<ServerConnection&>(*this);
   pollfd p{self.channel_.stream().socket().native_handle(), POLLIN, 0};
   return ::poll(&p, 1, 0) == 0;
@@ -108,9 +108,19 @@ bool ServerConnection::usable() const noexcept {
 
 net::awaitable<Result<LoginOutcome>> ServerConnection::login(const BackendLogin& login) {
   std::uint32_t caps = (login.capabilities & greeting_.capabilities & cap::proxy_supported) |
-                       cap::long_password | cap::protocol_41 | cap::secure_connection |
-                       cap::plugin_auth;
+                       cap::protocol_41 | cap::secure_connection | cap::plugin_auth;
   caps |= greeting_.capabilities & cap::plugin_auth_lenenc_data;
+  // CLIENT_MYSQL as the server has it: a MariaDB server reads the extended
+  // capabilities only from a client that clears it too.
+  caps = (caps & ~cap::long_password) | (greeting_.capabilities & cap::long_password);
+  std::uint32_t ext = 0;
+  if (!(caps & cap::long_password)) {
+    // EXTENDED_METADATA shapes column definitions: the client's choice.
+    // Bulk execution only adds a command, so every connection takes it and
+    // serves clients with and without it.
+    ext = (login.ext_capabilities & greeting_.ext_capabilities & ext_cap::extended_metadata) |
+          (greeting_.ext_capabilities & ext_cap::stmt_bulk_operations);
+  }
   // LOAD DATA LOCAL: the client session relays file requests it checked.
   caps |= login.capabilities & greeting_.capabilities & cap::local_files;
   if (login.database)
@@ -126,6 +136,7 @@ net::awaitable<Result<LoginOutcome>> ServerConnection::login(const BackendLogin&
   auto seq = co_await start_tls(login, caps);
   if (!seq) co_return std::move(seq).error();
   capabilities_ = caps;
+  ext_capabilities_ = ext;
 
   std::string plugin = first_plugin(greeting_, login);
   auto answer = answer_scramble(plugin, login, greeting_.scramble, channel_.stream().is_tls());
@@ -133,6 +144,7 @@ net::awaitable<Result<LoginOutcome>> ServerConnection::login(const BackendLogin&
 
   HandshakeResponse r;
   r.capabilities = caps;
+  r.ext_capabilities = ext;
   r.max_packet = 1u << 30;
   r.charset = login.charset ? login.charset : greeting_.charset;
   r.user = login.user;
@@ -145,7 +157,11 @@ net::awaitable<Result<LoginOutcome>> ServerConnection::login(const BackendLogin&
   encode_handshake_response(r, scratch_);
   std::uint8_t next = b.finish(*seq);
   if (auto st = co_await channel_.write(scratch_); !st) co_return std::move(st).error();
-  co_return co_await finish_auth(plugin, greeting_.scramble, next);
+  auto outcome = co_await finish_auth(plugin, greeting_.scramble, next);
+  // Compression starts after the login's OK (this connection's own choice,
+  // whatever the clients it serves later use).
+  if (outcome && !outcome->error && (caps & cap::compress)) channel_.start_compression();
+  co_return outcome;
 }
 
 net::awaitable<Result<std::uint8_t>> ServerConnection::start_tls(const BackendLogin& login,
@@ -191,7 +207,7 @@ net::awaitable<Result<LoginOutcome>> ServerConnection::change_user(const Backend
   PacketBuilder b(scratch_);
   encode_change_user(c, capabilities_, scratch_);
   b.finish(0);
-  if (auto st = co_await channel_.write(scratch_); !st) co_return std::move(st).error();
+  if (auto st = co_await channel_.write_command(scratch_); !st) co_return std::move(st).error();
   co_return co_await finish_auth(plugin, greeting_.scramble, 1);
 }
 
@@ -275,7 +291,7 @@ net::awaitable<Result<ServerConnection::Rows>> ServerConnection::query_rows(std:
   scratch_.push_back(static_cast<std::uint8_t>(Command::query));
   scratch_.insert(scratch_.end(), sql.begin(), sql.end());
   b.finish(0);
-  if (auto st = co_await channel_.write(scratch_); !st) co_return std::move(st).error();
+  if (auto st = co_await channel_.write_command(scratch_); !st) co_return std::move(st).error();
   std::uint8_t seq = 1;
   Bytes payload;
   auto next = [&]() -> net::awaitable<Result<bool>> {
@@ -353,7 +369,7 @@ net::awaitable<Result<LoginOutcome>> ServerConnection::prepare(std::string_view 
   scratch_.push_back(static_cast<std::uint8_t>(Command::stmt_prepare));
   scratch_.insert(scratch_.end(), sql.begin(), sql.end());
   b.finish(0);
-  if (auto st = co_await channel_.write(scratch_); !st) co_return std::move(st).error();
+  if (auto st = co_await channel_.write_command(scratch_); !st) co_return std::move(st).error();
   ResponseTracker tracker(capabilities_);
   tracker.start(ResponseKind::prepare, 1);
   LoginOutcome outcome;
@@ -369,7 +385,9 @@ net::awaitable<Result<LoginOutcome>> ServerConnection::prepare(std::string_view 
       err = parse_err(single_payload(packet->raw));
       chunk = channel_.buffered();
     }
-    auto used = tracker.consume(chunk);
+    auto used = channel_.compressed()
+                    ? tracker.consume_renumbering(channel_.buffered_mut(), chunk.size())
+                    : tracker.consume(chunk);
     if (!used) co_return std::move(used).error();
     channel_.consume(*used);
   }
@@ -387,11 +405,11 @@ net::awaitable<Status> ServerConnection::close_statement(std::uint32_t id) {
   scratch_.push_back(static_cast<std::uint8_t>(Command::stmt_close));
   for (int i = 0; i < 4; ++i) scratch_.push_back(static_cast<std::uint8_t>(id >> (8 * i)));
   b.finish(0);
-  co_return co_await channel_.write(scratch_);
+  co_return co_await channel_.write_command(scratch_);
 }
 
 net::awaitable<Result<LoginOutcome>> ServerConnection::simple_command() {
-  if (auto st = co_await channel_.write(scratch_); !st) co_return std::move(st).error();
+  if (auto st = co_await channel_.write_command(scratch_); !st) co_return std::move(st).error();
   auto packet = co_await channel_.read_packet(1, login_packet_limit);
   if (!packet) co_return std::move(packet).error();
   ByteSpan payload = single_payload(packet->raw);
@@ -409,9 +427,14 @@ net::awaitable<Result<LoginOutcome>> ServerConnection::simple_command() {
 
 net::awaitable<void> ServerConnection::quit() {
   static constexpr std::uint8_t com_quit[] = {1, 0, 0, 0, static_cast<std::uint8_t>(Command::quit)};
-  auto goodbye =
-      goodbye_ ? net::asio::buffer(com_quit, sizeof com_quit) : net::asio::const_buffer();
-  co_await net::close_gracefully(channel_.stream(), goodbye, net::kGoodbyeWait);
+  if (!goodbye_) {
+    co_await net::close_gracefully(channel_.stream(), net::asio::const_buffer(), net::kGoodbyeWait);
+    co_return;
+  }
+  channel_.begin_command();
+  ByteSpan wire = channel_.wire_bytes(ByteSpan(com_quit, sizeof com_quit));
+  co_await net::close_gracefully(channel_.stream(), net::asio::buffer(wire.data(), wire.size()),
+                                 net::kGoodbyeWait);
 }
 
 void ServerConnection::retire_self(std::unique_ptr<pool::ServerHandle> self,

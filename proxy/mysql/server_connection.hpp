@@ -31,7 +31,8 @@ struct BackendLogin {
   // mysql_native_password hash): answers mysql_native_password only.
   std::string native_stage1;
   std::optional<std::string> database;
-  std::uint32_t capabilities = 0;  // the client's negotiated set; login flags are added
+  std::uint32_t capabilities = 0;      // the client's negotiated set; login flags are added
+  std::uint32_t ext_capabilities = 0;  // MariaDB's (ext_cap), the client's negotiated set
   std::uint8_t charset = 0;
   std::string connect_attrs;
   // TLS towards the backend: the listener's server_tls and its context
@@ -70,6 +71,7 @@ class ServerConnection : public pool::ServerHandle {
   const Greeting& greeting() const noexcept { return greeting_; }
   std::uint32_t thread_id() const noexcept { return greeting_.connection_id; }
   std::uint32_t capabilities() const noexcept { return capabilities_; }
+  std::uint32_t ext_capabilities() const noexcept { return ext_capabilities_; }
   PacketChannel& channel() noexcept { return channel_; }
   // An idle connection the server closed (wait_timeout, KILL, restart) is
   // readable: EOF or the server's farewell ERR. Nothing else arrives unasked.
@@ -136,6 +138,7 @@ class ServerConnection : public pool::ServerHandle {
   BackendLogin login_;
   SessionView session_;
   std::uint32_t capabilities_ = 0;
+  std::uint32_t ext_capabilities_ = 0;
   Bytes scratch_;
   bool goodbye_ = true;
 };

@@ -19,7 +19,14 @@ namespace {
 // sends or accepts: a connection serves only clients that agree on them.
 constexpr std::uint32_t shape_bits =
     cap::found_rows | cap::no_schema | cap::ignore_space | cap::multi_statements |
-    cap::multi_results | cap::ps_multi_results | cap::session_track | cap::deprecate_eof;
+    cap::multi_results | cap::ps_multi_results | cap::session_track | cap::deprecate_eof |
+    // Not the answers' shape but the login's verdict on an expired password
+    // (sandbox or refusal): a connection serves clients that would get the same.
+    cap::can_handle_expired_passwords;
+// MariaDB's: extended metadata adds a field to every column definition.
+// Bulk execution is not one: every connection negotiates it when the
+// server offers it, and a client without it never sends the command.
+constexpr std::uint32_t ext_shape_bits = ext_cap::extended_metadata;
 
 // Shared between the waiting coroutine and the pool's grant callback.
 struct GrantWait {
@@ -34,12 +41,14 @@ ServerLease::~ServerLease() {
 }
 
 void ServerLease::bind(std::shared_ptr<pool::Shard> shard, PoolLogin login,
-                       std::uint32_t capabilities) {
+                       std::uint32_t capabilities, std::uint32_t ext_capabilities) {
   if (server_) release(true, true);
   shard_ = std::move(shard);
   login_ = std::move(login);
   login_.login.capabilities = capabilities;
+  login_.login.ext_capabilities = ext_capabilities;
   shape_ = capabilities & shape_bits;
+  ext_shape_ = ext_capabilities & ext_shape_bits;
 }
 
 namespace {
@@ -69,15 +78,25 @@ void ServerLease::release(bool reusable, bool dirty) {
 }
 
 net::awaitable<std::optional<LeaseFailure>> ServerLease::acquire(const ClientState& client) {
-  // A few dead or mismatched idle connections may come first; each is
-  // dropped (its slot returns to the pool) and the next one tried.
-  for (int attempt = 0; attempt < 8; ++attempt) {
+  // A few dead idle connections may come first; each is dropped (its slot
+  // returns to the pool) and the next one tried. Idle connections of
+  // another client shape (a pool shared by different client libraries) are
+  // dropped too, without counting as failures: there may be a pool's worth.
+  int mismatched = 0;
+  for (int attempt = 0; attempt < 8;) {
     if (!server_) {
       auto failure = co_await borrow(client);
       if (failure) co_return failure;
     }
-    if (!server_->usable() || (server_->capabilities() & shape_bits) != shape_) {
+    if (!server_->usable()) {
       release(false, true);
+      ++attempt;
+      continue;
+    }
+    if ((server_->capabilities() & shape_bits) != shape_ ||
+        (server_->ext_capabilities() & ext_shape_bits) != ext_shape_) {
+      release(false, true);
+      if (++mismatched > 256) ++attempt;
       continue;
     }
     auto reconciled = co_await reconcile(client);
@@ -85,6 +104,7 @@ net::awaitable<std::optional<LeaseFailure>> ServerLease::acquire(const ClientSta
       spdlog::info("mysql pool {}: server connection lost while preparing it: {}",
                    shard_->key().name(), reconciled.error().message);
       release(false, true);
+      ++attempt;
       continue;
     }
     if (*reconciled) co_return LeaseFailure{std::move(**reconciled)};

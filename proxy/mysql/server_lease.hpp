@@ -40,7 +40,8 @@ class ServerLease {
 
   // Which pool to borrow from, and how its connections log in. Releases a
   // connection still held from the previous pool (COM_CHANGE_USER).
-  void bind(std::shared_ptr<pool::Shard> shard, PoolLogin login, std::uint32_t capabilities);
+  void bind(std::shared_ptr<pool::Shard> shard, PoolLogin login, std::uint32_t capabilities,
+            std::uint32_t ext_capabilities);
 
   bool held() const noexcept { return server_ != nullptr; }
   ServerConnection* server() noexcept { return server_.get(); }
@@ -60,7 +61,8 @@ class ServerLease {
 
   std::shared_ptr<pool::Shard> shard_;
   PoolLogin login_;
-  std::uint32_t shape_ = 0;  // the client's capability bits that shape answers
+  std::uint32_t shape_ = 0;      // the client's capability bits that shape answers
+  std::uint32_t ext_shape_ = 0;  // likewise among MariaDB's extended ones
   std::unique_ptr<ServerConnection> server_;
 };
 

@@ -4,6 +4,7 @@
 #include <cstddef>
 #include <cstdint>
 
+#include "proxy/mysql/codec/compression.hpp"
 #include "proxy/mysql/codec/handshake.hpp"
 #include "proxy/mysql/codec/lenenc.hpp"
 #include "proxy/mysql/codec/local_infile.hpp"
@@ -85,6 +86,24 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
       (void)parse_kill_statement(as_chars(in), k);
       (void)plan_local_infile(as_chars(in), in.size() % 2 == 0, false);
       (void)local_infile_request(in);
+      // Compressed packets: whatever inflates must match its announced
+      // length, and what is deflated again must come back the same.
+      Bytes inflated;
+      ByteSpan rest = in;
+      while (true) {
+        auto frame = decode_compressed_packet(rest, inflated);
+        if (!frame || !*frame) break;
+        if ((*frame)->raw_size > rest.size()) __builtin_trap();
+        rest = rest.subspan((*frame)->raw_size);
+      }
+      Bytes wire, back;
+      append_compressed(wire, knob, inflated);
+      for (ByteSpan w = wire; !w.empty();) {
+        auto frame = decode_compressed_packet(w, back);
+        if (!frame || !*frame) __builtin_trap();
+        w = w.subspan((*frame)->raw_size);
+      }
+      if (back != inflated) __builtin_trap();
       break;
     }
     default: {

@@ -80,6 +80,25 @@ TEST(MyLocalInfile, AllowedLoadsTheSameRowsAsDirect) {
   EXPECT_EQ(through.output, "1000\n");
 }
 
+// The same over the compressed protocol (client and, opened for it, the
+// server connection): the file request and the file travel inside
+// compressed packets, whose inner sequence ids the proxy renumbers.
+TEST(MyLocalInfile, AllowedOverCompressionAsDirect) {
+  ProxyProcess proxy("my_local_infile_compressed", local_infile_on());
+  Csv csv;
+  std::string script = std::string(kTable) + "; " + csv.load() + "; " + kCount;
+  auto compressed = [&](std::uint16_t port) {
+    std::string cmd = mariadb(port, script);
+    return run_command(cmd.replace(cmd.find("--no-defaults "), 14, "--no-defaults --compress "));
+  };
+  auto direct = compressed(servers().my_port);
+  auto through = compressed(proxy.my_port());
+  ASSERT_EQ(direct.exit_code, 0) << direct.output;
+  EXPECT_EQ(through.exit_code, 0) << through.output << proxy.log();
+  EXPECT_EQ(through.output, direct.output);
+  EXPECT_EQ(through.output, "500\t125250\trow 99\n");
+}
+
 TEST(MyLocalInfile, RefusedWithTheServersErrors) {
   ProxyProcess proxy("my_local_infile_off");  // local_infile off: the default
   Csv csv;

@@ -33,6 +33,9 @@ constexpr std::uint32_t client_compress = 1u << 5;
 constexpr std::uint32_t client_local_files = 1u << 7;
 constexpr std::uint32_t client_ssl = 1u << 11;
 constexpr std::uint32_t client_expired_passwords = 1u << 22;
+// MariaDB's extended capabilities (bits 32.. of the 64-bit set).
+constexpr std::uint32_t mariadb_stmt_bulk_operations = 1u << (34 - 32);
+constexpr std::uint32_t mariadb_extended_metadata = 1u << (35 - 32);
 
 using Conn = MyConn;
 
@@ -140,10 +143,24 @@ TEST_F(MyLogin, GreetingMirrorsTheBackendsCapabilities) {
   // Nothing the backend does not offer, and nothing the proxy cannot honour.
   EXPECT_EQ(proxied->capabilities & ~direct->capabilities & ~client_ssl, 0u)
       << std::hex << proxied->capabilities << " vs " << direct->capabilities;
-  EXPECT_EQ(
-      proxied->capabilities & (client_compress | client_local_files | client_expired_passwords),
-      0u);
-  EXPECT_EQ(proxied->extended, (std::vector<std::uint8_t>{0, 0, 0, 0}));
+  // The compressed protocol is the proxy's own on each side: mirrored.
+  EXPECT_EQ(proxied->capabilities & client_compress, direct->capabilities & client_compress);
+  EXPECT_NE(proxied->capabilities & client_compress, 0u);
+  // LOCAL_FILES only when a profile enables local_infile (none here).
+  EXPECT_EQ(proxied->capabilities & client_local_files, 0u);
+  EXPECT_EQ(proxied->capabilities & client_expired_passwords,
+            direct->capabilities & client_expired_passwords);
+  // MariaDB's extended capabilities: bulk execution and extended metadata
+  // as the backend offers them; not CACHE_METADATA (see docs/mysql-pooling.md)
+  // nor PROGRESS.
+  auto ext = [](const std::vector<std::uint8_t>& b) {
+    return static_cast<std::uint32_t>(b[0] | b[1] << 8 | b[2] << 16) |
+           static_cast<std::uint32_t>(b[3]) << 24;
+  };
+  EXPECT_EQ(ext(proxied->extended),
+            ext(direct->extended) & (mariadb_stmt_bulk_operations | mariadb_extended_metadata))
+      << std::hex << ext(proxied->extended) << " vs " << ext(direct->extended);
+  EXPECT_EQ(ext(proxied->extended), mariadb_stmt_bulk_operations | mariadb_extended_metadata);
   // Connector/C drops MariaDB's "5.5.5-" replication prefix; the rest is the server's.
   EXPECT_TRUE(direct->version.ends_with(mysql_get_server_info(warm.m)))
       << mysql_get_server_info(warm.m) << " vs " << direct->version;
@@ -230,6 +247,50 @@ TEST_F(MyLogin, ExpiredPasswordBehavesAsDirect) {
     EXPECT_EQ(proxied.scalar("SELECT 1"), direct.scalar("SELECT 1"));
     EXPECT_EQ(mysql_errno(proxied.m), mysql_errno(direct.m));
   }
+}
+
+// CAN_HANDLE_EXPIRED_PASSWORDS is passed to the backend login: with
+// disconnect_on_expired_password on, a client without it is refused (1862)
+// and one with it gets sandbox mode (1820 for everything but SET PASSWORD),
+// through the proxy as direct. A proxy of its own: its pool starts empty.
+TEST_F(MyLogin, ExpiredPasswordFollowsTheClientsCapability) {
+  Admin admin;
+  std::string before = admin.scalar("SELECT @@global.disconnect_on_expired_password");
+  admin.run("SET GLOBAL disconnect_on_expired_password = ON");
+  {
+    ProxyProcess proxy("my_login_expired", extra_toml_options(R"(
+[tenants.pool]
+mode = "session"
+
+[[users]]
+name = "sw_expired"
+password = "expired-pw"
+)"));
+    for (bool can_handle : {false, true, false}) {
+      SCOPED_TRACE(can_handle);
+      Conn direct, proxied;
+      my_bool on = 1;
+      if (can_handle) {
+        mysql_optionsv(direct.m, MYSQL_OPT_CAN_HANDLE_EXPIRED_PASSWORDS, &on);
+        mysql_optionsv(proxied.m, MYSQL_OPT_CAN_HANDLE_EXPIRED_PASSWORDS, &on);
+      }
+      bool direct_ok = direct.connect(servers().my_port, "sw_expired", "expired-pw");
+      bool proxied_ok = proxied.connect(proxy.my_port(), "sw_expired", "expired-pw");
+      EXPECT_EQ(direct_ok, can_handle) << mysql_error(direct.m);
+      ASSERT_EQ(proxied_ok, direct_ok) << mysql_error(proxied.m) << " / " << mysql_error(direct.m);
+      if (!direct_ok) {
+        EXPECT_EQ(mysql_errno(proxied.m), mysql_errno(direct.m));
+        EXPECT_STREQ(mysql_sqlstate(proxied.m), mysql_sqlstate(direct.m));
+        EXPECT_EQ(std::string(mysql_error(proxied.m)), std::string(mysql_error(direct.m)));
+      } else {
+        EXPECT_EQ(proxied.scalar("SELECT 1"), direct.scalar("SELECT 1"));
+        EXPECT_EQ(mysql_errno(proxied.m), mysql_errno(direct.m));
+        EXPECT_EQ(mysql_errno(proxied.m), 1820u);
+      }
+    }
+  }
+  admin.run("SET GLOBAL disconnect_on_expired_password = " +
+            std::string(before == "1" ? "ON" : "OFF"));
 }
 
 TEST_F(MyLogin, BackendRefusingTheConnectionIsRelayedVerbatim) {

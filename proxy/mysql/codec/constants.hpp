@@ -35,17 +35,45 @@ inline constexpr std::uint32_t deprecate_eof = 1u << 24;
 
 // What the proxy can relay faithfully. Flags that change the shape of what
 // the server sends (DEPRECATE_EOF, SESSION_TRACK, MULTI_RESULTS...) are
-// negotiated identically on both sides; COMPRESS is never offered, and
+// negotiated identically on both sides. COMPRESS is the transport of one
+// side only (the packet channel inflates and deflates), asked of the
+// backend when the client that opens a pooled connection asks for it.
 // LOCAL_FILES only when a profile enables local_infile (the session checks
 // every file request the server makes against the client's statement).
+// CAN_HANDLE_EXPIRED_PASSWORDS is passed to the backend login, where the
+// server decides between refusing an expired password and sandbox mode.
 inline constexpr std::uint32_t proxy_supported =
-    long_password | found_rows | long_flag | connect_with_db | odbc | ignore_space | protocol_41 |
-    interactive | ignore_sigpipe | transactions | secure_connection | multi_statements |
-    multi_results | ps_multi_results | plugin_auth | connect_attrs | plugin_auth_lenenc_data |
-    session_track | deprecate_eof;
+    long_password | found_rows | long_flag | connect_with_db | compress | odbc | ignore_space |
+    protocol_41 | can_handle_expired_passwords | interactive | ignore_sigpipe | transactions |
+    secure_connection | multi_statements | multi_results | ps_multi_results | plugin_auth |
+    connect_attrs | plugin_auth_lenenc_data | session_track | deprecate_eof;
 // The client must support these; the proxy speaks no older dialect.
 inline constexpr std::uint32_t client_required = protocol_41 | secure_connection;
 }  // namespace cap
+
+// MariaDB's extended capabilities: capability bits 32..63, carried in the
+// greeting's and the HandshakeResponse's otherwise reserved last 4 bytes,
+// and valid only when CLIENT_MYSQL (bit 0) is clear on both sides. Stored
+// shifted down by 32.
+namespace ext_cap {
+inline constexpr std::uint32_t progress = 1u << 0;
+inline constexpr std::uint32_t com_multi = 1u << 1;
+inline constexpr std::uint32_t stmt_bulk_operations = 1u << 2;
+inline constexpr std::uint32_t extended_metadata = 1u << 3;
+inline constexpr std::uint32_t cache_metadata = 1u << 4;
+inline constexpr std::uint32_t bulk_unit_results = 1u << 5;
+
+// What the proxy relays faithfully. EXTENDED_METADATA only adds a field to
+// column definitions (the tracker counts them, nothing parses their
+// content); COM_STMT_BULK_EXECUTE is mapped like COM_STMT_EXECUTE. Not
+// offered: CACHE_METADATA (the server decides per server statement whether
+// the client already has the metadata, but the pool shares server
+// statements between clients and re-prepares them on other connections, so
+// the server's "metadata does not follow" can be wrong for this client),
+// PROGRESS (progress reports are 0xff packets inside an answer),
+// BULK_UNIT_RESULTS and COM_MULTI.
+inline constexpr std::uint32_t proxy_supported = stmt_bulk_operations | extended_metadata;
+}  // namespace ext_cap
 
 namespace status {
 inline constexpr std::uint16_t in_trans = 0x0001;
@@ -83,6 +111,7 @@ enum class Command : std::uint8_t {
   set_option = 0x1b,
   stmt_fetch = 0x1c,
   reset_connection = 0x1f,
+  stmt_bulk_execute = 0xfa,  // MariaDB, with ext_cap::stmt_bulk_operations
 };
 
 namespace header {
@@ -107,6 +136,7 @@ inline constexpr std::uint16_t net_packets_out_of_order = 1156;  // 08S01
 inline constexpr std::uint16_t net_read_error = 1158;            // 08S01
 inline constexpr std::uint16_t net_read_interrupted = 1159;      // 08S01 timeout
 inline constexpr std::uint16_t not_supported = 1235;             // 42000
+inline constexpr std::uint16_t unsupported_ps = 1295;            // HY000
 inline constexpr std::uint16_t not_allowed_command = 1148;       // 42000 (LOAD DATA LOCAL off)
 inline constexpr std::uint16_t local_infile_disabled = 4166;  // HY000 (… inside a multi-statement)
 // The proxy cannot reach its backend. Client libraries turn a 2xxx code sent

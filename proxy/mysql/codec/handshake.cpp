@@ -27,7 +27,9 @@ void encode_greeting(const Greeting& g, Bytes& out) {
   w.u16_le(g.status);
   w.u16_le(static_cast<std::uint16_t>(g.capabilities >> 16));
   w.u8(static_cast<std::uint8_t>(scramble.size() + 1));
-  for (int i = 0; i < 10; ++i) w.u8(0);  // reserved (MariaDB: extended capabilities, none)
+  for (int i = 0; i < 6; ++i) w.u8(0);  // reserved
+  // MariaDB: the extended capabilities, when CLIENT_MYSQL says "not MySQL".
+  w.u32_le((g.capabilities & cap::long_password) ? 0 : g.ext_capabilities);
   w.bytes(std::string_view(scramble).substr(8));
   w.u8(0);
   w.cstring(g.auth_plugin);
@@ -54,10 +56,13 @@ Result<Greeting> parse_greeting(ByteSpan payload) {
   auto st = in.u16_le();
   auto caps_hi = in.u16_le();
   auto data_len = in.u8();
-  if (!charset || !st || !caps_hi || !data_len || !in.skip(10)) return g;  // pre-4.1 tail
+  if (!charset || !st || !caps_hi || !data_len || !in.skip(6)) return g;  // pre-4.1 tail
+  auto ext = in.u32_le();
+  if (!ext) return g;
   g.charset = *charset;
   g.status = *st;
   g.capabilities |= static_cast<std::uint32_t>(*caps_hi) << 16;
+  if (!(g.capabilities & cap::long_password)) g.ext_capabilities = *ext;
   if (g.capabilities & cap::secure_connection) {
     std::size_t n = std::max<std::size_t>(13, *data_len > 8 ? *data_len - 8u : 0u);
     n = std::min(n, in.remaining());
@@ -83,8 +88,11 @@ Result<HandshakeResponse> parse_handshake_response(ByteSpan payload) {
   auto caps = in.u32_le();
   auto max_packet = in.u32_le();
   auto charset = in.u8();
-  if (!caps || !max_packet || !charset || !in.skip(23)) return bad("truncated response");
+  if (!caps || !max_packet || !charset || !in.skip(19)) return bad("truncated response");
+  auto ext = in.u32_le();
+  if (!ext) return bad("truncated response");
   r.capabilities = *caps;
+  if (!(r.capabilities & cap::long_password)) r.ext_capabilities = *ext;
   r.max_packet = *max_packet;
   r.charset = *charset;
   if (!(r.capabilities & cap::protocol_41)) return bad("client does not speak protocol 4.1");
@@ -129,16 +137,17 @@ Result<HandshakeResponse> parse_handshake_response(ByteSpan payload) {
 }
 
 void encode_ssl_request(std::uint32_t capabilities, std::uint32_t max_packet, std::uint8_t charset,
-                        Bytes& out) {
+                        Bytes& out, std::uint32_t ext_capabilities) {
   ByteWriter w(out);
   w.u32_le(capabilities);
   w.u32_le(max_packet);
   w.u8(charset);
-  for (int i = 0; i < 23; ++i) w.u8(0);
+  for (int i = 0; i < 19; ++i) w.u8(0);
+  w.u32_le((capabilities & cap::long_password) ? 0 : ext_capabilities);
 }
 
 void encode_handshake_response(const HandshakeResponse& r, Bytes& out) {
-  encode_ssl_request(r.capabilities, r.max_packet, r.charset, out);
+  encode_ssl_request(r.capabilities, r.max_packet, r.charset, out, r.ext_capabilities);
   ByteWriter w(out);
   w.cstring(r.user);
   if (r.capabilities & cap::plugin_auth_lenenc_data) {

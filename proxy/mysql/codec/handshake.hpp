@@ -17,6 +17,7 @@ struct Greeting {
   std::uint32_t connection_id = 0;
   std::string scramble;  // 20 bytes
   std::uint32_t capabilities = 0;
+  std::uint32_t ext_capabilities = 0;  // MariaDB (ext_cap), when CLIENT_MYSQL is clear
   std::uint8_t charset = 0;
   std::uint16_t status = 0;
   std::string auth_plugin;
@@ -27,6 +28,7 @@ Result<Greeting> parse_greeting(ByteSpan payload);
 
 struct HandshakeResponse {
   std::uint32_t capabilities = 0;
+  std::uint32_t ext_capabilities = 0;  // MariaDB (ext_cap), when CLIENT_MYSQL is clear
   std::uint32_t max_packet = 0;
   std::uint8_t charset = 0;
   bool ssl_request = false;  // only the 32-byte prefix: TLS comes next
@@ -41,6 +43,6 @@ Result<HandshakeResponse> parse_handshake_response(ByteSpan payload);
 void encode_handshake_response(const HandshakeResponse& r, Bytes& out);
 // The SSLRequest: the first 32 bytes of a response with cap::ssl set.
 void encode_ssl_request(std::uint32_t capabilities, std::uint32_t max_packet, std::uint8_t charset,
-                        Bytes& out);
+                        Bytes& out, std::uint32_t ext_capabilities = 0);
 
 }  // namespace sw::mysql

@@ -68,4 +68,36 @@ Result<Bytes> execute_for_server(ByteSpan payload, std::uint16_t params, std::ui
   return out;
 }
 
+Result<Bytes> bulk_execute_for_server(ByteSpan payload, std::uint16_t params,
+                                      std::uint32_t server_id, std::string& types) {
+  // 0xfa, id(4), bulk flags(2), [types if SEND_TYPES_TO_SERVER], then per
+  // row and parameter an indicator byte and maybe a value.
+  constexpr std::size_t fixed = 1 + 4 + 2;
+  if (payload.size() < fixed)
+    return make_error(Errc::protocol_violation, "COM_STMT_BULK_EXECUTE too short");
+  auto flags = static_cast<std::uint16_t>(payload[5] | (payload[6] << 8));
+  std::size_t type_bytes = 2u * params;
+  std::size_t values_at = fixed;
+  if (flags & bulk_send_types_to_server) {
+    if (payload.size() < fixed + type_bytes)
+      return make_error(Errc::protocol_violation,
+                        "COM_STMT_BULK_EXECUTE parameter types truncated");
+    types.assign(reinterpret_cast<const char*>(payload.data()) + fixed, type_bytes);
+    values_at += type_bytes;
+  } else if (types.size() != type_bytes) {
+    return make_error(Errc::protocol_violation,
+                      "COM_STMT_BULK_EXECUTE without parameter types before any were bound");
+  }
+  flags |= bulk_send_types_to_server;
+  Bytes out;
+  out.reserve(payload.size() + type_bytes);
+  out.insert(out.end(), payload.begin(), payload.begin() + 5);
+  out.push_back(static_cast<std::uint8_t>(flags));
+  out.push_back(static_cast<std::uint8_t>(flags >> 8));
+  out.insert(out.end(), types.begin(), types.end());
+  out.insert(out.end(), payload.begin() + static_cast<std::ptrdiff_t>(values_at), payload.end());
+  set_statement_id(out.data(), server_id);
+  return out;
+}
+
 }  // namespace sw::mysql

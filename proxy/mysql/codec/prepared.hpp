@@ -37,6 +37,13 @@ inline constexpr std::uint8_t cursor_type_read_only = 0x01;
 // new ones. Errors: malformed packet, or no types known yet.
 Result<Bytes> execute_for_server(ByteSpan payload, std::uint16_t params, std::uint32_t server_id,
                                  std::string& types);
+// Rewrites a MariaDB COM_STMT_BULK_EXECUTE payload the same way: statement
+// id `server_id`, parameter types always sent (SEND_TYPES_TO_SERVER), from
+// the client's last binding when this one has none.
+Result<Bytes> bulk_execute_for_server(ByteSpan payload, std::uint16_t params,
+                                      std::uint32_t server_id, std::string& types);
+inline constexpr std::uint16_t bulk_send_types_to_server = 128;
+
 // The cursor flags of a COM_STMT_EXECUTE payload (0 when absent).
 std::uint8_t execute_cursor_flags(ByteSpan payload) noexcept;
 

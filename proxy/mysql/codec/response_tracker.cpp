@@ -19,6 +19,7 @@ ResponseKind response_kind(Command cmd) noexcept {
     case Command::process_info:
       return ResponseKind::text_rows;
     case Command::stmt_execute:
+    case Command::stmt_bulk_execute:  // OK | ERR | result sets (RETURNING)
       return ResponseKind::binary_rows;
     case Command::stmt_fetch:
       return ResponseKind::fetch;
@@ -69,6 +70,14 @@ bool ResponseTracker::is_terminator(std::uint8_t first, std::uint32_t length) co
 }
 
 Result<std::size_t> ResponseTracker::consume(ByteSpan data) {
+  return consume_impl(data, nullptr);
+}
+
+Result<std::size_t> ResponseTracker::consume_renumbering(std::uint8_t* data, std::size_t size) {
+  return consume_impl(ByteSpan(data, size), data);
+}
+
+Result<std::size_t> ResponseTracker::consume_impl(ByteSpan data, std::uint8_t* writable) {
   std::size_t pos = 0;
   while (pos < data.size() && !done_) {
     if (header_have_ < header_.size()) {
@@ -78,6 +87,11 @@ Result<std::size_t> ResponseTracker::consume(ByteSpan data) {
       pos += n;
       if (header_have_ < header_.size()) break;
       length_ = static_cast<std::uint32_t>(header_[0] | (header_[1] << 8) | (header_[2] << 16));
+      if (writable) {
+        // The sequence byte is the header's last, the one just copied.
+        writable[pos - 1] = seq_;
+        header_[3] = seq_;
+      }
       if (header_[3] != seq_)
         return make_error(Errc::protocol_violation, "server packet sequence id " +
                                                         std::to_string(header_[3]) + ", expected " +

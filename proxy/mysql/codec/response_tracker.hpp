@@ -41,6 +41,11 @@ class ResponseTracker {
   // `data` (the rest is not the server's to send). Errors: packets out of
   // order, or a packet that cannot occur at this point.
   Result<std::size_t> consume(ByteSpan data);
+  // The same for bytes the caller relays from a server speaking the
+  // compressed protocol, where the packets' own sequence ids carry no
+  // meaning (the server continues its compressed count): they are set in
+  // `data` to what the uncompressed protocol expects instead of checked.
+  Result<std::size_t> consume_renumbering(std::uint8_t* data, std::size_t size);
 
   bool done() const noexcept { return done_; }
   // Status flags of the last OK/EOF seen (0 until one arrives).
@@ -85,6 +90,7 @@ class ResponseTracker {
     single,
   };
 
+  Result<std::size_t> consume_impl(ByteSpan data, std::uint8_t* writable);
   Status classify(std::uint32_t length);
   void after_columns();
   void after_prepare_params();

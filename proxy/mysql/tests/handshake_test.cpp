@@ -29,6 +29,41 @@ TEST(MyHandshake, GreetingRoundTrip) {
   EXPECT_EQ(back->status, status::autocommit);
 }
 
+TEST(MyHandshake, MariadbExtendedCapabilitiesTravelWhenClientMysqlIsClear) {
+  Greeting g;
+  g.server_version = "5.5.5-10.11.6-MariaDB";
+  g.scramble = make_scramble();
+  g.capabilities = cap::proxy_supported & ~cap::long_password;
+  g.ext_capabilities = ext_cap::stmt_bulk_operations | ext_cap::extended_metadata;
+  g.auth_plugin = "mysql_native_password";
+  Bytes out;
+  encode_greeting(g, out);
+  auto back = parse_greeting(out);
+  ASSERT_TRUE(back);
+  EXPECT_EQ(back->ext_capabilities, g.ext_capabilities);
+  EXPECT_EQ(back->scramble, g.scramble);
+  // A MySQL greeting (CLIENT_MYSQL set) carries none: the bytes are reserved.
+  g.capabilities |= cap::long_password;
+  out.clear();
+  encode_greeting(g, out);
+  EXPECT_EQ(parse_greeting(out)->ext_capabilities, 0u);
+
+  HandshakeResponse r;
+  r.capabilities = cap::proxy_supported & ~cap::long_password;
+  r.ext_capabilities = ext_cap::extended_metadata;
+  r.user = "app";
+  out.clear();
+  encode_handshake_response(r, out);
+  // The last 4 of the 23 reserved bytes, little-endian.
+  EXPECT_EQ(static_cast<std::uint32_t>(out[28]), ext_cap::extended_metadata);
+  auto rb = parse_handshake_response(out);
+  ASSERT_TRUE(rb);
+  EXPECT_EQ(rb->ext_capabilities, ext_cap::extended_metadata);
+  EXPECT_EQ(rb->user, "app");
+  out[0] |= 1;  // CLIENT_MYSQL: the same bytes no longer count
+  EXPECT_EQ(parse_handshake_response(out)->ext_capabilities, 0u);
+}
+
 TEST(MyHandshake, ScrambleHasNoNul) {
   for (int i = 0; i < 100; ++i) {
     auto s = make_scramble();

@@ -43,6 +43,34 @@ TEST(PreparedCodec, RefusesWhatItCannotRewrite) {
   EXPECT_EQ((*r)[1], 8);
 }
 
+// COM_STMT_BULK_EXECUTE for 2 parameters, id 7, two rows of indicator + value.
+Bytes bulk(bool with_types) {
+  Bytes p = {0xfa, 7, 0, 0, 0, static_cast<std::uint8_t>(with_types ? 128 : 0), 0};
+  if (with_types) p.insert(p.end(), {8, 0, 253, 0});
+  p.insert(p.end(), {0, 1, 0, 0, 0, 0, 0, 0, 0, 0, 1, 'a'});  // row 1: 1, 'a'
+  p.insert(p.end(), {0, 2, 0, 0, 0, 0, 0, 0, 0, 1});          // row 2: 2, NULL
+  return p;
+}
+
+TEST(PreparedCodec, BulkExecuteAlwaysCarriesTheClientsTypes) {
+  std::string types;
+  EXPECT_FALSE(bulk_execute_for_server(bulk(false), 2, 1, types));  // nothing bound yet
+  auto first = bulk_execute_for_server(bulk(true), 2, 99, types);
+  ASSERT_TRUE(first);
+  Bytes expected = bulk(true);
+  expected[1] = 99;
+  EXPECT_EQ(*first, expected);
+  EXPECT_EQ(types, std::string("\x08\x00\xfd\x00", 4));
+  // Types an earlier COM_STMT_EXECUTE or bulk bound are sent along.
+  auto later = bulk_execute_for_server(bulk(false), 2, 5, types);
+  ASSERT_TRUE(later);
+  expected[1] = 5;
+  EXPECT_EQ(*later, expected);
+  EXPECT_FALSE(bulk_execute_for_server(Bytes{0xfa, 1, 0, 0}, 2, 1, types));
+  Bytes truncated_types = {0xfa, 7, 0, 0, 0, 128, 0, 8};
+  EXPECT_FALSE(bulk_execute_for_server(truncated_types, 2, 1, types));
+}
+
 TEST(PreparedCodec, PrepareOk) {
   Bytes ok = {0, 5, 0, 0, 0, 2, 0, 1, 0, 0, 0, 0};
   auto p = parse_prepare_ok(ok);
