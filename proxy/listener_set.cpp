@@ -21,16 +21,32 @@ std::string key_of(const Wanted& w) {
 }
 
 net::SessionHandler make_handler(const ConfigPtr& config, const Wanted& w,
-                                 const std::shared_ptr<policy::StatementGate>& gate) {
+                                 const std::shared_ptr<policy::StatementGate>& gate,
+                                 std::shared_ptr<audit_hook::AuditPort> audit) {
   if (w.protocol == Protocol::postgres)
-    return pg::make_session_handler(config, *w.tenant, *w.listener, gate);
-  return mysql::make_session_handler(config, *w.tenant, *w.listener, gate);
+    return pg::make_session_handler(config, *w.tenant, *w.listener, gate, std::move(audit));
+  return mysql::make_session_handler(config, *w.tenant, *w.listener, gate, std::move(audit));
 }
 
 }  // namespace
 
+void ListenerSet::set_audit(audit::AuditTrail& trail) {
+  std::lock_guard lock(mutex_);
+  audit_.clear();
+  for (unsigned i = 0; i < workers_.size(); ++i) {
+    auto wakeups = std::make_shared<audit_hook::Wakeups>();
+    trail.set_notifier(i, [ex = workers_.context(i).get_executor(), wakeups] {
+      net::asio::post(ex, [wakeups] { wakeups->wake_all(); });
+    });
+    audit_.push_back(std::make_shared<audit_hook::AuditPort>(trail, i, std::move(wakeups)));
+  }
+}
+
 Status ListenerSet::apply(const ConfigPtr& config, bool started) {
   std::lock_guard lock(mutex_);
+  auto audit_port = [this](unsigned i) {
+    return i < audit_.size() ? audit_[i] : std::shared_ptr<audit_hook::AuditPort>();
+  };
   std::map<std::string, Wanted> wanted;
   for (const auto& tenant : config->tenants) {
     if (tenant.postgres) {
@@ -52,8 +68,9 @@ Status ListenerSet::apply(const ConfigPtr& config, bool started) {
     if (groups_.count(key)) continue;
     Group group;
     for (unsigned i = 0; i < workers_.size(); ++i) {
-      auto listener = net::Listener::open(workers_.context(i), w.listener->listen,
-                                          make_handler(config, w, gates[i]), tracker_);
+      auto listener =
+          net::Listener::open(workers_.context(i), w.listener->listen,
+                              make_handler(config, w, gates[i], audit_port(i)), tracker_);
       if (!listener)
         return make_error(listener.error().code,
                           "tenant " + w.tenant->name + ": " + listener.error().message);
@@ -73,7 +90,7 @@ Status ListenerSet::apply(const ConfigPtr& config, bool started) {
       continue;
     }
     for (unsigned i = 0; i < it->second.size(); ++i)
-      it->second[i]->set_handler(make_handler(config, w->second, gates[i]));
+      it->second[i]->set_handler(make_handler(config, w->second, gates[i], audit_port(i)));
     ++it;
   }
   for (auto& [key, group] : opened) {

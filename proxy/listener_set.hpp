@@ -11,7 +11,9 @@
 #include <string>
 #include <vector>
 
+#include "audit/trail.hpp"
 #include "policy/gate.hpp"
+#include "proxy/audit_hook/audit_port.hpp"
 #include "proxy/core/config.hpp"
 #include "proxy/core/result.hpp"
 #include "proxy/net/connection_tracker.hpp"
@@ -31,6 +33,10 @@ class ListenerSet {
   Status apply(const ConfigPtr& config, bool started);
   void start_all();
   void close_all();
+  // Sessions report to `trail` (one queue per worker); the trail's writer
+  // wakes a worker's sessions waiting for group commit through a post onto
+  // that worker. Call before the first apply(); the trail outlives the workers.
+  void set_audit(audit::AuditTrail& trail);
 
  private:
   using Group = std::vector<std::unique_ptr<net::Listener>>;  // one per worker
@@ -38,6 +44,7 @@ class ListenerSet {
   net::WorkerPool& workers_;
   net::ConnectionTracker& tracker_;
   std::map<std::string, Group> groups_;
+  std::vector<std::shared_ptr<audit_hook::AuditPort>> audit_;  // one per worker; empty: off
   // Closed listeners stay allocated: their accept loops may still be
   // unwinding on a worker. A handful per reload that removes a tenant.
   std::vector<std::unique_ptr<net::Listener>> retired_;

@@ -9,6 +9,7 @@
 #include <spdlog/spdlog.h>
 
 #include "audit/trail.hpp"
+#include "proxy/admin/audit_routes.hpp"
 #include "proxy/admin/basic_routes.hpp"
 #include "proxy/admin/dashboard_routes.hpp"
 #include "proxy/admin/operator_routes.hpp"
@@ -73,6 +74,7 @@ int run_proxy(ConfigPtr config, tools::ToolsConfig tools_config, std::string con
 
   LiveConfig live(config);
   ListenerSet listeners(workers, tracker);
+  if (audit_trail) listeners.set_audit(*audit_trail);
   if (auto opened = listeners.apply(config, /*started=*/false); !opened) {
     spdlog::critical("{}", opened.error().message);
     return 1;
@@ -105,6 +107,7 @@ int run_proxy(ConfigPtr config, tools::ToolsConfig tools_config, std::string con
     admin::add_operator_routes(admin_server->router(), live, std::move(ops));
     admin::add_dashboard_routes(admin_server->router());
     admin::add_tool_routes(admin_server->router(), tool_executor, mcp);
+    if (audit_trail) admin::add_audit_routes(admin_server->router(), *audit_trail);
     if (auto opened = admin_server->open(); !opened) {
       spdlog::critical("{}", opened.error().message);
       return 1;

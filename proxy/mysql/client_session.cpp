@@ -79,7 +79,8 @@ ClientSession::ClientSession(std::shared_ptr<const ListenerContext> ctx,
     : ctx_(std::move(ctx)),
       pools_(std::move(pools)),
       client_(Stream(std::move(socket)), client_buffer_bytes),
-      slot_(std::move(slot)) {
+      slot_(std::move(slot)),
+      audit_(ctx_->audit) {
   net::error_code ec;
   auto remote = client_.stream().socket().remote_endpoint(ec);
   host_ = ec ? "unknown" : remote.address().to_string();
@@ -95,6 +96,12 @@ ClientSession::~ClientSession() {
   bool at_boundary = tracker_.done();
   lease_.release(at_boundary, true);
   if (pool_client_ && lease_.shard()) lease_.shard()->client_detached();
+}
+
+parsers::MysqlLexOptions ClientSession::lex_options() const noexcept {
+  parsers::MysqlLexOptions lex;
+  lex.no_backslash_escapes = server_status_ & status::no_backslash_escapes;
+  return lex;
 }
 
 void ClientSession::set_backend_tls(BackendLogin& login) const {
@@ -152,6 +159,7 @@ void ClientSession::register_session() {
   info.peer = net::peer_address(client_.stream().socket());
   registration_ = net::SessionRegistry::instance().add(
       std::move(info), client_.stream().socket().get_executor(), [this] { close_all(); });
+  audit_.facts().session_id = registration_.id();
 }
 
 net::awaitable<bool> ClientSession::handshake() {
@@ -243,6 +251,16 @@ net::awaitable<bool> ClientSession::handshake() {
                       "sqlwarden: connections to this listener must use TLS (SSL)", seq);
     co_return false;
   }
+  {
+    auto& facts = audit_.facts();
+    facts.tenant = ctx_->tenant->name;
+    facts.protocol = "mysql";
+    facts.client_addr = net::peer_address(client_.stream().socket());
+    facts.user = response->user;
+    facts.database = response->database.value_or("");
+    facts.application = connect_attribute(response->connect_attrs, "program_name");
+    facts.source = audit_hook::source_of(facts.application);
+  }
   capabilities_ = response->capabilities & advertised;
   ext_capabilities_ =
       (capabilities_ & cap::long_password) ? 0 : response->ext_capabilities & advertised_ext;
@@ -326,8 +344,9 @@ net::awaitable<Result<bool>> ClientSession::authenticate_client(const HandshakeR
   }
   if (!ok) {
     spdlog::info("mysql: access denied for user '{}' from {}", response.user, host_);
-    co_await send_err(er::access_denied, "28000",
-                      access_denied_message(response.user, host_, !answer.empty()), seq);
+    std::string denied = access_denied_message(response.user, host_, !answer.empty());
+    audit_.login_failed(er::access_denied, denied);
+    co_await send_err(er::access_denied, "28000", denied, seq);
     co_return false;
   }
   if (plugin == caching_sha2_plugin) {
@@ -607,7 +626,17 @@ net::awaitable<Result<bool>> ClientSession::admit(std::string_view sql, std::uin
   session.profile = profile_;
   session.no_backslash_escapes = server_status_ & status::no_backslash_escapes;
   policy::Decision d = ctx_->gate->check(session, sql);
-  if (d.allowed) co_return true;
+  if (d.allowed && audit_.refusing()) {
+    audit_.denied(sql, d, true, lex_options());
+    if (!co_await send_err(er::unknown_error, "HY000", audit_hook::kRefusedMessage, seq))
+      co_return make_error(Errc::io, "client gone");
+    co_return false;
+  }
+  if (d.allowed) {
+    admitted_ = std::move(d);
+    co_return true;
+  }
+  audit_.denied(sql, d, false, lex_options());
   if (d.rule == "local_infile") {
     // Refused with the server's own words, as a server that does not allow
     // the client's LOAD DATA LOCAL would (4166 inside a multi-statement).
@@ -841,6 +870,8 @@ net::awaitable<bool> ClientSession::handle_query(ByteSpan raw, std::string_view 
     if (!r) co_return co_await server_lost(r.error().message, seq);
     server.session().last_insert_id = state_.last_insert_id;
   }
+  audit_.facts().database = state_.database;
+  audit_.expect(sql, admitted_, lex_options(), server.thread_id());
   bool ok = co_await forward(raw, ResponseKind::text_rows, seq);
   if (!ok || !lease_.held()) co_return ok;
   if (tracker_.last_insert_id()) {
@@ -860,10 +891,14 @@ net::awaitable<bool> ClientSession::handle_simple(ByteSpan raw, ResponseKind kin
 }
 
 net::awaitable<bool> ClientSession::forward(ByteSpan bytes, ResponseKind kind, std::uint8_t seq) {
-  if (auto st = co_await lease_.server()->channel().write_command(bytes); !st)
+  if (auto st = co_await lease_.server()->channel().write_command(bytes); !st) {
+    audit_.lost();
     co_return co_await server_lost(st.error().message, seq);
+  }
   if (kind == ResponseKind::none) co_return true;
-  co_return co_await relay(kind, seq, bytes.size());
+  bool ok = co_await relay(kind, seq, bytes.size());
+  audit_.lost();  // an answer that did not reach its end (no-op when it did)
+  co_return ok;
 }
 
 net::awaitable<bool> ClientSession::relay(ResponseKind kind, std::uint8_t seq,
@@ -911,6 +946,12 @@ net::awaitable<bool> ClientSession::relay(ResponseKind kind, std::uint8_t seq,
                    used.error().message);
       lease_.release(false, true);
       co_return false;
+    }
+    if (audit_.expecting()) {
+      audit_.results(tracker_.ended(), tracker_.done());
+      // fsync = "always": the answer's last packet waits until its records
+      // are on disk (the bytes stay in the server buffer meanwhile).
+      if (tracker_.done() && audit_.must_wait()) co_await audit_.wait_durable();
     }
     if (!co_await client_.write(chunk.first(*used))) co_return false;
     relayed = true;

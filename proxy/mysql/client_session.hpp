@@ -26,6 +26,7 @@
 #include "proxy/mysql/pooling.hpp"
 #include "proxy/mysql/server_connection.hpp"
 #include "proxy/mysql/server_lease.hpp"
+#include "proxy/mysql/statement_audit.hpp"
 #include "proxy/net/connection_tracker.hpp"
 #include "proxy/net/session_registry.hpp"
 
@@ -125,6 +126,7 @@ class ClientSession {
   net::awaitable<bool> send_err(const ErrPacket& err, std::uint8_t seq);
   net::awaitable<bool> send_ok(std::uint8_t seq);
   void set_backend_tls(BackendLogin& login) const;
+  parsers::MysqlLexOptions lex_options() const noexcept;
   void close_all();
 
   std::shared_ptr<const ListenerContext> ctx_;
@@ -139,6 +141,8 @@ class ClientSession {
   bool pool_client_ = false;   // counted by the shard (max_client_connections)
   bool session_over_ = false;  // a lost server connection took the client's session with it
   ResponseTracker tracker_;
+  StatementAudit audit_;
+  policy::Decision admitted_;  // the gate's verdict on the current command's SQL
   std::shared_ptr<KillSwitch> kill_switch_;
   Bytes scratch_;
   Bytes command_;  // joined payload of a command split over several packets

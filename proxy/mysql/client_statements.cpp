@@ -145,6 +145,24 @@ net::awaitable<bool> ClientSession::handle_statement_command(Command cmd, ByteSp
     set_statement_id(copy.data(), *server_id);
     append_packets(out, 0, copy);
   }
+  if (cmd == Command::stmt_execute && audit_.refusing()) {
+    audit_.denied(st->sql, {}, true, lex_options());
+    co_return co_await send_err(er::unknown_error, "HY000", audit_hook::kRefusedMessage, seq);
+  }
+  if (cmd == Command::stmt_execute && audit_.on()) {
+    // The statement passed the gate when it was prepared; asking again
+    // (a cache hit) gives its kind and fingerprint for the record.
+    policy::SessionContext session;
+    session.protocol = Protocol::mysql;
+    session.tenant = ctx_->tenant->name;
+    session.user = user_;
+    session.database = state_.database;
+    session.profile = profile_;
+    session.no_backslash_escapes = server_status_ & status::no_backslash_escapes;
+    policy::Decision d = ctx_->gate->check(session, st->sql);
+    audit_.facts().database = state_.database;
+    audit_.expect(st->sql, d, lex_options(), lease_.server()->thread_id());
+  }
   ResponseKind kind = response_kind(cmd);
   bool ok = co_await forward(out, kind, seq);
   if (!ok || !lease_.held()) co_return ok;

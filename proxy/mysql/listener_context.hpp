@@ -7,6 +7,7 @@
 #include <string>
 
 #include "policy/gate.hpp"
+#include "proxy/audit_hook/audit_port.hpp"
 #include "proxy/core/config.hpp"
 #include "proxy/net/tls.hpp"
 
@@ -17,8 +18,9 @@ struct ListenerContext {
   const TenantConfig* tenant = nullptr;
   const ListenerConfig* listener = nullptr;
   std::shared_ptr<policy::StatementGate> gate;
-  std::shared_ptr<net::TlsContext> client_tls;  // null: TLS not offered to clients
-  std::shared_ptr<net::TlsContext> server_tls;  // null: plain connections to the backend
+  std::shared_ptr<audit_hook::AuditPort> audit;  // null: audit off
+  std::shared_ptr<net::TlsContext> client_tls;   // null: TLS not offered to clients
+  std::shared_ptr<net::TlsContext> server_tls;   // null: plain connections to the backend
 };
 
 }  // namespace sw::mysql

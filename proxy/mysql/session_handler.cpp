@@ -10,8 +10,10 @@ namespace sw::mysql {
 
 net::SessionHandler make_session_handler(ConfigPtr config, const TenantConfig& tenant,
                                          const ListenerConfig& listener,
-                                         std::shared_ptr<policy::StatementGate> gate) {
+                                         std::shared_ptr<policy::StatementGate> gate,
+                                         std::shared_ptr<audit_hook::AuditPort> audit) {
   auto ctx = std::make_shared<ListenerContext>();
+  ctx->audit = std::move(audit);
   ctx->config = std::move(config);
   ctx->tenant = &tenant;
   ctx->listener = &listener;

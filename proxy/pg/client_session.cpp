@@ -20,6 +20,7 @@
 #include "proxy/pg/lease.hpp"
 #include "proxy/pg/server_exchange.hpp"
 #include "proxy/pg/session_sync.hpp"
+#include "proxy/pg/statement_audit.hpp"
 
 namespace sw::pg {
 
@@ -31,9 +32,10 @@ constexpr std::size_t kClientBuffer = 8 * 1024;
 constexpr std::uint32_t kServerMaxMessage = 0x7fffffff;  // the server is trusted to frame
 
 // Messages the client→server relay looks at whole; everything else streams.
-constexpr codec::InspectSet kClientInspect{'Q', 'P', 'S', 'F', 'X', 'B', 'D', 'C', 'H'};
-// Messages the server→client relay looks at whole.
-constexpr codec::InspectSet kServerInspect{'Z', 'E', '1', 'S'};
+constexpr codec::InspectSet kClientInspect{'Q', 'P', 'S', 'F', 'X', 'B', 'D', 'C', 'H', 'E'};
+// Messages the server→client relay looks at whole (C, I, s: where an
+// Execute's result ends, for the audit trail).
+constexpr codec::InspectSet kServerInspect{'Z', 'E', '1', 'S', 'C', 'I', 's'};
 constexpr std::uint8_t kParseComplete = '1';
 
 // A per-process token no real statement contains: the statement sent in
@@ -109,7 +111,8 @@ ClientSession::ClientSession(std::shared_ptr<ListenerContext> ctx, net::tcp::soc
       reader_(kClientBuffer),
       slot_(std::move(slot)),
       timer_(client_.socket().get_executor()),
-      internal_done_(client_.socket().get_executor()) {
+      internal_done_(client_.socket().get_executor()),
+      audit_(ctx_->audit) {
   touch();
 }
 
@@ -193,6 +196,7 @@ net::awaitable<void> ClientSession::run() {
       {0, Protocol::postgres, ctx_->tenant->name, user_, database_,
        net::peer_address(client_.socket())},
       ex, [this] { close_all(); });  // runs on this worker, only while registered
+  audit_.facts().session_id = registration_.id();
   if (server_cfg.client_idle_timeout.count() > 0)
     net::spawn_logged(
         ex,
@@ -330,6 +334,19 @@ net::awaitable<bool> ClientSession::startup() {
   database_ = database_param && !database_param->empty()
                   ? *database_param
                   : (listener.default_database.empty() ? user_ : listener.default_database);
+  {
+    auto& facts = audit_.facts();
+    facts.tenant = ctx_->tenant->name;
+    facts.protocol = "postgres";
+    facts.client_addr = net::peer_address(client_.socket());
+    facts.user = user_;
+    facts.database = database_;
+    for (const auto& [name, value] : forward)
+      if (lower(name) == "application_name" ||
+          (facts.application.empty() && lower(name) == "fallback_application_name"))
+        facts.application = value;
+    facts.source = audit_hook::source_of(facts.application);
+  }
   const UserConfig* user = ctx_->config->find_user(user_);
   const bool configured = user != nullptr;
   if (user && !user->tenants.empty() &&
@@ -356,6 +373,7 @@ net::awaitable<bool> ClientSession::startup() {
   if (!outcome.ok) {
     if (!outcome.sqlstate.empty()) {
       spdlog::info("pg: authentication failed for user \"{}\": {}", user_, outcome.message);
+      audit_.login_failed(outcome.sqlstate, outcome.message);
       co_await fatal(outcome.sqlstate, outcome.message);
     }
     co_return false;
@@ -661,9 +679,11 @@ bool ClientSession::parse_locally(ByteSpan message) {
   if (!ctx_->statements.valid(id)) return false;
   auto decision = ctx_->gate->check(gate_context_, parse->sql);
   if (!decision.allowed) return false;  // the usual path reports the denial
+  if (audit_.refusing()) return false;  // the usual path refuses it
   if (may_change_session(parsers::statement_kind_name(decision.kind), parse->sql))
     probe_needed_ = true;
   statements_[std::string(parse->statement)] = id;
+  audit_.parse(parse->statement, parse->sql, decision);
   static constexpr std::uint8_t kParseCompleteMsg[] = {kParseComplete, 0, 0, 0, 4};
   local_reply_.insert(local_reply_.end(), std::begin(kParseCompleteMsg),
                       std::end(kParseCompleteMsg));
@@ -825,12 +845,19 @@ net::awaitable<void> ClientSession::client_to_server() {
         ++syncs_sent_;
         unsynced_ = false;
         decision = ctx_->gate->check(gate_context_, *sql);
+        bool refused = decision.allowed && audit_.refusing();
+        if (refused) {
+          decision.allowed = false;
+          decision.message = std::string(audit_hook::kRefusedMessage);
+        }
         if (!decision.allowed) {
+          audit_.denied(*sql, decision, refused);
           codec::append_query(substitute, denial_marker());
           denials_.push_back({syncs_sent_, decision.message});
-        } else if (pooled() &&
-                   may_change_session(parsers::statement_kind_name(decision.kind), *sql)) {
-          probe_needed_ = true;
+        } else {
+          audit_.query(*sql, decision, syncs_sent_, server_pid());
+          if (pooled() && may_change_session(parsers::statement_kind_name(decision.kind), *sql))
+            probe_needed_ = true;
         }
         server_->unnamed_tag = 0;  // a simple Query replaces the unnamed statement
         break;
@@ -843,7 +870,16 @@ net::awaitable<void> ClientSession::client_to_server() {
         }
         unsynced_ = true;
         decision = ctx_->gate->check(gate_context_, parse->sql);
+        bool refused = decision.allowed && audit_.refusing();
+        if (refused) {
+          decision.allowed = false;
+          decision.message = std::string(audit_hook::kRefusedMessage);
+        }
+        if (decision.allowed) audit_.parse(parse->statement, parse->sql, decision);
         if (!decision.allowed) {
+          audit_.denied(parse->sql, decision, refused);
+          audit_.parse_denied(parse->statement);
+          audit_.parse_denied("");  // the marker replaces the unnamed statement
           codec::append_parse(substitute, "", denial_marker());
           denials_.push_back({syncs_sent_ + 1, decision.message});
           server_->unnamed_tag = 0;
@@ -859,27 +895,42 @@ net::awaitable<void> ClientSession::client_to_server() {
       }
       case msg::kBind: {
         unsynced_ = true;
-        if (!pooled()) break;
+        if (!pooled() && !audit_.on()) break;
         auto bind = codec::parse_bind_names(message);
         if (!bind) {
           co_await fatal("08P01", bind.error().message);
           co_return;
         }
+        audit_.bind(bind->portal, bind->statement);
+        if (!pooled()) break;
         if (ensure_statement(bind->statement, server_name, substitute)) {
           codec::append_bind(substitute, bind->portal, server_name, bind->rest);
           replace = true;
         }
         break;
       }
+      case msg::kExecute: {
+        unsynced_ = true;
+        if (!audit_.on()) break;
+        auto portal = codec::parse_execute_portal(message);
+        if (!portal) {
+          co_await fatal("08P01", portal.error().message);
+          co_return;
+        }
+        audit_.execute(*portal, syncs_sent_ + 1, server_pid());
+        break;
+      }
       case msg::kDescribe:
       case msg::kClose: {
         unsynced_ = true;
-        if (!pooled()) break;
+        if (!pooled() && !audit_.on()) break;
         auto target = codec::parse_target(message);
         if (!target) {
           co_await fatal("08P01", target.error().message);
           co_return;
         }
+        if (step.type == msg::kClose) audit_.close(target->what, target->name);
+        if (!pooled()) break;
         if (target->what != 'S') break;
         if (step.type == msg::kDescribe) {
           if (ensure_statement(target->name, server_name, substitute)) {
@@ -991,11 +1042,25 @@ net::awaitable<void> ClientSession::server_to_client() {
         continue;
       }
       metrics_backend_error(message);
+      audit_.error(message, syncs_received_ + 1);
+    } else if (step.type == msg::kCommandComplete) {
+      audit_.command_complete(message, syncs_received_ + 1);
+    } else if (step.type == msg::kEmptyQueryResponse || step.type == msg::kPortalSuspended) {
+      audit_.execute_done(syncs_received_ + 1);
     } else if (step.type == msg::kReadyForQuery) {
       auto status = codec::parse_ready_for_query(message);
       char tx = status ? *status : 'E';
       server_->set_tx_status(tx);
       ++syncs_received_;
+      audit_.ready_for_query(syncs_received_, tx);
+      if (audit_.must_wait()) {
+        // fsync = "always": the client learns its statements are done only
+        // once their records are on disk. What came before goes now.
+        if (run > 0 && !co_await write_client(reader.avail().first(run))) break;
+        reader.consume(run);
+        run = 0;
+        co_await audit_.wait_durable();
+      }
       metrics_ready_for_query(tx);
       while (!denials_.empty() && denials_.front().sync_seq <= syncs_received_)
         denials_.erase(denials_.begin());
@@ -1051,6 +1116,7 @@ net::awaitable<void> ClientSession::server_to_client() {
     run += step.size;
   }
   relay_running_ = false;
+  audit_.lost();  // statements still in flight never got their result
   if (detaching_ || closed_) {
     co_await finish_server();
     co_return;

@@ -25,6 +25,7 @@
 #include "proxy/pg/listener_context.hpp"
 #include "proxy/pg/message_reader.hpp"
 #include "proxy/pg/server_connection.hpp"
+#include "proxy/pg/statement_audit.hpp"
 
 namespace sw::pg {
 
@@ -99,6 +100,7 @@ class ClientSession : public std::enable_shared_from_this<ClientSession> {
   void metrics_backend_error(ByteSpan message);
   void touch() noexcept { last_activity_ = std::chrono::steady_clock::now(); }
   bool busy() const noexcept { return syncs_sent_ != syncs_received_; }
+  std::uint64_t server_pid() const { return server_ ? server_->cancel_target().pid : 0; }
   bool in_flight() const noexcept { return busy() || unsynced_; }
 
   // Rewrites the server's marker syntax error into the denial; false when
@@ -143,6 +145,7 @@ class ClientSession : public std::enable_shared_from_this<ClientSession> {
   ClientCancelKey cancel_key_;
   bool registered_ = false;
 
+  StatementAudit audit_;
   std::vector<Denial> denials_;       // usually empty; a few entries at most
   std::uint64_t syncs_sent_ = 0;      // Query, Sync, FunctionCall sent to the server
   std::uint64_t syncs_received_ = 0;  // ReadyForQuery received from the server

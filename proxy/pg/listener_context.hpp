@@ -10,6 +10,7 @@
 #include "policy/gate.hpp"
 #include "pool/prepared.hpp"
 #include "pool/registry.hpp"
+#include "proxy/audit_hook/audit_port.hpp"
 #include "proxy/core/config.hpp"
 #include "proxy/net/tls.hpp"
 #include "proxy/pg/auth/scram.hpp"
@@ -22,9 +23,10 @@ struct ListenerContext : std::enable_shared_from_this<ListenerContext> {
   const TenantConfig* tenant = nullptr;
   const ListenerConfig* listener = nullptr;
   std::shared_ptr<policy::StatementGate> gate;
-  std::shared_ptr<net::TlsContext> client_tls;  // null unless client_tls.mode != disabled
-  std::shared_ptr<net::TlsContext> server_tls;  // null unless server_tls.mode != disabled
-  std::string tls_problem;                      // why a configured TLS context is missing
+  std::shared_ptr<audit_hook::AuditPort> audit;  // null: audit off
+  std::shared_ptr<net::TlsContext> client_tls;   // null unless client_tls.mode != disabled
+  std::shared_ptr<net::TlsContext> server_tls;   // null unless server_tls.mode != disabled
+  std::string tls_problem;                       // why a configured TLS context is missing
   std::unordered_map<std::string, auth::ScramVerifier> scram_cache;
   auth::SaltedPasswordCache backend_scram_cache;  // logins to the backend
 

@@ -101,8 +101,10 @@ std::shared_ptr<ListenerContext> ListenerContext::make(
 
 net::SessionHandler make_session_handler(ConfigPtr config, const TenantConfig& tenant,
                                          const ListenerConfig& listener,
-                                         std::shared_ptr<policy::StatementGate> gate) {
+                                         std::shared_ptr<policy::StatementGate> gate,
+                                         std::shared_ptr<audit_hook::AuditPort> audit) {
   auto ctx = ListenerContext::make(std::move(config), tenant, listener, std::move(gate));
+  ctx->audit = std::move(audit);
   return [ctx](net::tcp::socket socket, net::ConnectionSlot slot) -> net::awaitable<void> {
     auto session = std::make_shared<ClientSession>(ctx, std::move(socket), std::move(slot));
     co_await session->run();

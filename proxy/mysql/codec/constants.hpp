@@ -130,6 +130,7 @@ inline constexpr std::uint16_t handshake = 1043;                 // 08S01 Bad ha
 inline constexpr std::uint16_t access_denied = 1045;             // 28000
 inline constexpr std::uint16_t no_such_thread = 1094;            // HY000 Unknown thread id
 inline constexpr std::uint16_t unknown_com = 1047;               // 08S01 Unknown command
+inline constexpr std::uint16_t unknown_error = 1105;             // HY000
 inline constexpr std::uint16_t table_access_denied = 1142;       // 42000, used for policy denials
 inline constexpr std::uint16_t net_packet_too_large = 1153;      // 08S01
 inline constexpr std::uint16_t net_packets_out_of_order = 1156;  // 08S01

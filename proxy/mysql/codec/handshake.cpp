@@ -161,4 +161,15 @@ void encode_handshake_response(const HandshakeResponse& r, Bytes& out) {
   if (r.capabilities & cap::connect_attrs) write_lenenc_string(w, r.connect_attrs);
 }
 
+std::string connect_attribute(std::string_view attrs, std::string_view key) {
+  ByteReader in(as_bytes(attrs));
+  while (!in.empty()) {
+    auto k = read_lenenc_string(in);
+    auto v = k ? read_lenenc_string(in) : std::nullopt;
+    if (!v) return {};
+    if (*k == key) return std::string(*v);
+  }
+  return {};
+}
+
 }  // namespace sw::mysql

@@ -40,6 +40,9 @@ struct HandshakeResponse {
 };
 
 Result<HandshakeResponse> parse_handshake_response(ByteSpan payload);
+// The value of connection attribute `key` in a connect_attrs block; empty
+// when absent or when the block is malformed.
+std::string connect_attribute(std::string_view attrs, std::string_view key);
 void encode_handshake_response(const HandshakeResponse& r, Bytes& out);
 // The SSLRequest: the first 32 bytes of a response with cap::ssl set.
 void encode_ssl_request(std::uint32_t capabilities, std::uint32_t max_packet, std::uint8_t charset,

@@ -44,6 +44,8 @@ void ResponseTracker::start(ResponseKind kind, std::uint8_t seq) noexcept {
   statement_id_ = 0;
   prepare_params_ = 0;
   last_insert_id_ = 0;
+  ended_.clear();
+  rows_ = 0;
   pending_ = 0;
   header_have_ = 0;
   head_need_ = 0;
@@ -127,6 +129,7 @@ Result<std::size_t> ResponseTracker::consume_impl(ByteSpan data, std::uint8_t* w
 }
 
 void ResponseTracker::finish_terminator(ByteSpan head, bool may_open_cursor) {
+  result_ended(rows_);
   auto st = terminator_status(head);
   std::uint16_t flags = st.value_or(0);
   status_ = flags;
@@ -158,10 +161,27 @@ void ResponseTracker::after_prepare_params() {
 void ResponseTracker::note_error(ByteSpan head) {
   failed_ = true;
   // ERR: 0xff, code (2), then with CLIENT_PROTOCOL_41 '#' and the SQLSTATE.
-  if (head.size() >= 9 && head[3] == '#')
+  std::size_t text = 3;
+  if (head.size() >= 9 && head[3] == '#') {
     sqlstate_.assign(reinterpret_cast<const char*>(head.data() + 4), 5);
-  else
+    text = 9;
+  } else {
     sqlstate_ = "HY000";
+  }
+  if (kind_ != ResponseKind::text_rows && kind_ != ResponseKind::binary_rows) return;
+  ResultEnd e;
+  e.error = head.size() >= 3 ? static_cast<std::uint16_t>(head[1] | (head[2] << 8)) : 0;
+  e.sqlstate = sqlstate_;
+  if (head.size() > text)
+    e.message.assign(reinterpret_cast<const char*>(head.data() + text), head.size() - text);
+  ended_.push_back(std::move(e));
+}
+
+void ResponseTracker::result_ended(std::int64_t rows) {
+  if (kind_ != ResponseKind::text_rows && kind_ != ResponseKind::binary_rows) return;
+  ResultEnd e;
+  e.rows = rows;
+  ended_.push_back(std::move(e));
 }
 
 Status ResponseTracker::classify(std::uint32_t length) {
@@ -214,8 +234,10 @@ Status ResponseTracker::classify(std::uint32_t length) {
           status_seen_ = true;
           if (ok->last_insert_id) last_insert_id_ = ok->last_insert_id;
           if (!(ok->status & status::more_results)) ends_after_packet_ = true;
+          result_ended(static_cast<std::int64_t>(ok->affected_rows));
         } else {
           ends_after_packet_ = true;
+          result_ended(-1);
         }
         return {};
       }
@@ -228,6 +250,7 @@ Status ResponseTracker::classify(std::uint32_t length) {
         pending_ = *columns;
         state_ = State::column_defs;
         rows_seen_ = false;
+        rows_ = 0;
       }
       return {};
     case State::column_defs:
@@ -240,6 +263,7 @@ Status ResponseTracker::classify(std::uint32_t length) {
         status_seen_ = true;
         if (kind_ == ResponseKind::binary_rows && (*st & status::cursor_exists)) {
           ends_after_packet_ = true;
+          result_ended(0);  // the rows come with COM_STMT_FETCH
           return {};
         }
       }
@@ -256,6 +280,7 @@ Status ResponseTracker::classify(std::uint32_t length) {
         return {};
       }
       rows_seen_ = true;
+      ++rows_;
       return {};
     case State::prepare_params:
       if (--pending_ == 0) {

@@ -8,6 +8,7 @@
 #include <array>
 #include <cstdint>
 #include <string>
+#include <vector>
 
 #include "proxy/core/bytes.hpp"
 #include "proxy/core/result.hpp"
@@ -58,6 +59,16 @@ class ResponseTracker {
   // COM_STMT_PREPARE: the statement id the server assigned.
   std::uint32_t statement_id() const noexcept { return statement_id_; }
   std::uint16_t prepare_params() const noexcept { return prepare_params_; }
+  // Each result of a text_rows / binary_rows answer as it ends (a result
+  // set's terminator, an OK, an ERR), for the audit trail. The driver reads
+  // them after consume() and clears the list.
+  struct ResultEnd {
+    std::int64_t rows = -1;   // rows of a result set, affected rows of an OK
+    std::uint16_t error = 0;  // ERR code; 0 = success
+    std::string sqlstate;
+    std::string message;  // the ERR message (its first bytes)
+  };
+  std::vector<ResultEnd>& ended() noexcept { return ended_; }
   // The last non-zero insert id an OK packet of this answer carried (0: none).
   std::uint64_t last_insert_id() const noexcept { return last_insert_id_; }
   std::uint8_t next_seq() const noexcept { return seq_; }
@@ -95,6 +106,7 @@ class ResponseTracker {
   void after_columns();
   void after_prepare_params();
   void note_error(ByteSpan head);
+  void result_ended(std::int64_t rows);
   void finish_terminator(ByteSpan head, bool may_open_cursor);
   bool is_terminator(std::uint8_t first, std::uint32_t length) const noexcept;
   bool deprecate_eof() const noexcept { return capabilities_ & cap::deprecate_eof; }
@@ -121,7 +133,10 @@ class ResponseTracker {
   std::size_t header_have_ = 0;
   std::uint32_t length_ = 0;
   std::string sqlstate_;  // of the last ERR packet
-  std::array<std::uint8_t, 32> head_{};
+  std::vector<ResultEnd> ended_;
+  std::int64_t rows_ = 0;  // rows of the current result set
+  // Enough of each packet's start to classify it and to read an ERR's message.
+  std::array<std::uint8_t, 160> head_{};
   std::size_t head_need_ = 0;
   std::size_t head_have_ = 0;
   std::uint32_t left_ = 0;  // payload bytes of the current packet not yet seen

@@ -293,6 +293,23 @@ Result<Target> parse_target(ByteSpan message) {
   return Target{static_cast<char>(*what), *name};
 }
 
+Result<std::string_view> parse_execute_portal(ByteSpan message) {
+  auto r = body(message);
+  if (!r) return malformed("Execute");
+  auto portal = r->cstring();
+  auto max_rows = portal ? r->u32_be() : std::nullopt;
+  if (!max_rows || !r->empty()) return malformed("Execute");
+  return *portal;
+}
+
+Result<std::string_view> parse_command_complete(ByteSpan message) {
+  auto r = body(message);
+  if (!r) return malformed("CommandComplete");
+  auto tag = r->cstring();
+  if (!tag || !r->empty()) return malformed("CommandComplete");
+  return *tag;
+}
+
 Result<char> parse_ready_for_query(ByteSpan message) {
   auto r = body(message);
   if (!r) return malformed("ReadyForQuery");

@@ -24,7 +24,8 @@ constexpr std::uint8_t kBind = 'B', kClose = 'C', kCopyData = 'd', kCopyDone = '
 // backend
 constexpr std::uint8_t kAuthentication = 'R', kBackendKeyData = 'K', kErrorResponse = 'E',
                        kNoticeResponse = 'N', kParameterStatus = 'S', kReadyForQuery = 'Z',
-                       kNegotiateProtocolVersion = 'v', kNotification = 'A';
+                       kNegotiateProtocolVersion = 'v', kNotification = 'A', kCommandComplete = 'C',
+                       kEmptyQueryResponse = 'I', kPortalSuspended = 's';
 }  // namespace msg
 
 // Frontend message types valid once the session is ready.
@@ -105,6 +106,10 @@ struct Target {
   std::string_view name;
 };
 Result<Target> parse_target(ByteSpan message);
+// Execute: the portal name (the row limit is not needed).
+Result<std::string_view> parse_execute_portal(ByteSpan message);
+// CommandComplete: the command tag ("SELECT 5", "INSERT 0 1", "BEGIN").
+Result<std::string_view> parse_command_complete(ByteSpan message);
 // ReadyForQuery: the transaction status byte ('I', 'T' or 'E').
 Result<char> parse_ready_for_query(ByteSpan message);
 // BackendKeyData.
