@@ -145,11 +145,12 @@ net::awaitable<bool> ClientSession::handle_statement_command(Command cmd, ByteSp
     set_statement_id(copy.data(), *server_id);
     append_packets(out, 0, copy);
   }
-  if (cmd == Command::stmt_execute && audit_.refusing()) {
+  const bool executes = cmd == Command::stmt_execute || cmd == Command::stmt_bulk_execute;
+  if (executes && audit_.refusing()) {
     audit_.denied(st->sql, {}, true, lex_options());
     co_return co_await send_err(er::unknown_error, "HY000", audit_hook::kRefusedMessage, seq);
   }
-  if (cmd == Command::stmt_execute && audit_.on()) {
+  if (executes && audit_.on()) {
     // The statement passed the gate when it was prepared; asking again
     // (a cache hit) gives its kind and fingerprint for the record.
     policy::SessionContext session;
