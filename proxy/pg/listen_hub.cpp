@@ -130,15 +130,18 @@ void ListenHub::finish_waiters(const std::string& error) {
 }
 
 net::awaitable<bool> ListenHub::command(ServerConnection& conn, const std::string& sql) {
-  cmd_pending_ = true;
+  cmd_pending_ = 2;
   cmd_error_.clear();
   cmd_rows_.clear();
+  // Two Queries: LISTEN takes effect when its (implicit) transaction
+  // commits, so the channel list is read in a second one.
   Bytes out;
   codec::append_query(out, sql);
+  codec::append_query(out, "SELECT pg_catalog.pg_listening_channels()");
   net::error_code ec;
   co_await conn.stream().write(net::asio::buffer(out), ec);
   if (ec) conn_lost_ = true;
-  while (cmd_pending_ && !conn_lost_) co_await wait_wake();
+  while (cmd_pending_ > 0 && !conn_lost_) co_await wait_wake();
   co_return !conn_lost_;
 }
 
@@ -186,7 +189,7 @@ net::awaitable<void> ListenHub::read_loop(ServerConnection& conn) {
         break;
       case 'D': {
         std::array<std::optional<ByteSpan>, 1> cols;
-        if (cmd_pending_ && codec::parse_data_row(message, cols) && cols[0])
+        if (cmd_pending_ > 0 && codec::parse_data_row(message, cols) && cols[0])
           cmd_rows_.emplace_back(as_chars(*cols[0]));
         break;
       }
@@ -194,7 +197,7 @@ net::awaitable<void> ListenHub::read_loop(ServerConnection& conn) {
         if (auto f = codec::parse_error_fields(message))
           for (const auto& [code, value] : *f)
             if (code == 'M' && cmd_error_.empty()) cmd_error_ = value;
-        if (!cmd_pending_) {
+        if (cmd_pending_ == 0) {
           // An unprompted error is the server going away (FATAL).
           conn.reader().consume(message.size());
           conn_lost_ = true;
@@ -204,8 +207,8 @@ net::awaitable<void> ListenHub::read_loop(ServerConnection& conn) {
         }
         break;
       case codec::msg::kReadyForQuery:
-        cmd_pending_ = false;
-        wake();
+        if (cmd_pending_ > 0) --cmd_pending_;
+        if (cmd_pending_ == 0) wake();
         break;
       default:
         break;  // CommandComplete, RowDescription, ParameterStatus, notices
@@ -348,7 +351,6 @@ net::awaitable<void> ListenHub::run() {
     std::string sql;
     for (const auto& c : plan.listen) sql += "LISTEN " + quote_channel(c) + ";";
     for (const auto& c : plan.unlisten) sql += "UNLISTEN " + quote_channel(c) + ";";
-    sql += "SELECT pg_catalog.pg_listening_channels()";
     if (!co_await command(*conn, sql)) continue;
     if (!cmd_error_.empty()) {
       // LISTEN itself failed (e.g. the server ran out of memory): the

@@ -103,7 +103,7 @@ class ListenHub : public std::enable_shared_from_this<ListenHub> {
   bool wake_pending_ = false;
   bool reader_running_ = false;
   bool conn_lost_ = false;
-  bool cmd_pending_ = false;
+  int cmd_pending_ = 0;  // ReadyForQuery still due for the current command
   std::string cmd_error_;
   std::vector<std::string> cmd_rows_;
 };
