@@ -6,6 +6,7 @@
 #include "pool/registry.hpp"
 #include "proxy/admin/blocking.hpp"
 #include "proxy/admin/config_view.hpp"
+#include "proxy/admin/listen_routes.hpp"
 #include "proxy/admin/pool_pause_routes.hpp"
 #include "proxy/core/metrics.hpp"
 #include "proxy/core/version.hpp"
@@ -254,6 +255,7 @@ void add_operator_routes(Router& router, LiveConfig& config, Operations operatio
   add_views(router, config);
   add_actions(router, std::move(operations));
   add_pool_pause_routes(router, config);
+  add_listen_routes(router);
 }
 
 }  // namespace sw::admin

@@ -57,6 +57,12 @@ struct PoolConfig {
   // true: state that would pin a client in transaction/statement mode
   // (temp tables, LISTEN, ...) is refused with an error instead.
   bool strict = false;
+  // LISTEN/NOTIFY in transaction and statement mode (PostgreSQL): the one
+  // listening server connection per pool key is one of `size` (1) or comes
+  // on top of it (0).
+  std::uint32_t listen_connections = 1;
+  // Notifications queued per client before it is closed as too slow.
+  std::uint32_t listen_queue_size = 10000;
 };
 
 // How the proxy authenticates clients (PostgreSQL listeners; MySQL ignores it).

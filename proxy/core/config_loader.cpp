@@ -218,7 +218,8 @@ void read_pool(TomlChecker& c, const toml::table& t, const std::string& path, Po
       t, path,
       {"mode", "size", "min_idle", "reserve_size", "reserve_timeout_ms", "max_client_connections",
        "server_idle_timeout_seconds", "server_lifetime_seconds", "connect_timeout_ms",
-       "server_check_query", "server_check_interval_seconds", "client_wait_timeout_ms", "strict"});
+       "server_check_query", "server_check_interval_seconds", "client_wait_timeout_ms", "strict",
+       "listen_connections", "listen_queue_size"});
   c.read_enum(t, "mode", path, pool.mode, kPoolModes);
   c.read_int(t, "size", path, pool.size, 1, 100000);
   c.read_int(t, "min_idle", path, pool.min_idle, 0, 100000);
@@ -233,6 +234,8 @@ void read_pool(TomlChecker& c, const toml::table& t, const std::string& path, Po
                   86400 * 365);
   c.read_duration(t, "client_wait_timeout_ms", path, pool.client_wait_timeout, 86400 * 1000);
   c.read(t, "strict", path, pool.strict);
+  c.read_int(t, "listen_connections", path, pool.listen_connections, 0, 1);
+  c.read_int(t, "listen_queue_size", path, pool.listen_queue_size, 1, 10000000);
   if (pool.min_idle > pool.size)
     c.issue(path + ".min_idle", t.get("min_idle"), "must not exceed size");
   if (pool.client_wait_timeout.count() == 0)

@@ -34,9 +34,23 @@ constexpr std::uint32_t kServerMaxMessage = 0x7fffffff;  // the server is truste
 // Messages the client→server relay looks at whole; everything else streams.
 constexpr codec::InspectSet kClientInspect{'Q', 'P', 'S', 'F', 'X', 'B', 'D', 'C', 'H', 'E'};
 // Messages the server→client relay looks at whole (C, I, s: where an
-// Execute's result ends, for the audit trail).
+// Execute's result ends, for the audit trail; C also for LISTEN's tag).
 constexpr codec::InspectSet kServerInspect{'Z', 'E', '1', 'S', 'C', 'I', 's'};
 constexpr std::uint8_t kParseComplete = '1';
+constexpr std::uint8_t kCommandComplete = 'C';
+
+// Sent in place of a LISTEN/UNLISTEN the proxy answers while the client
+// holds a server connection (inside a transaction block): a no-op on a
+// connection that never listened, which the server still runs under the
+// transaction's rules (25P02 in an aborted block) and answers with a
+// CommandComplete that is rewritten into the client's tag.
+constexpr std::string_view kListenStandIn = "UNLISTEN sqlwarden_listen_stand_in";
+
+// Whether a Query may be a LISTEN/UNLISTEN worth parsing.
+bool maybe_listen(parsers::StatementKind kind, std::string_view sql) {
+  return (kind == parsers::StatementKind::notify || kind == parsers::StatementKind::unknown) &&
+         sql.size() < 4096;
+}
 
 // A per-process token no real statement contains: the statement sent in
 // place of a denied one, which the server rejects as a syntax error.
@@ -112,11 +126,13 @@ ClientSession::ClientSession(std::shared_ptr<ListenerContext> ctx, net::tcp::soc
       slot_(std::move(slot)),
       timer_(client_.socket().get_executor()),
       internal_done_(client_.socket().get_executor()),
-      audit_(ctx_->audit) {
+      audit_(ctx_->audit),
+      write_done_(client_.socket().get_executor()) {
   touch();
 }
 
 ClientSession::~ClientSession() {
+  if (hub_) hub_->unsubscribe_all(listen_id_);  // the last subscriber: UNLISTEN
   if (registered_) CancelRegistry::instance().remove(cancel_key_.pid);
   if (server_ && shard_) release_server(false);
   if (attached_) shard_->client_detached();
@@ -127,18 +143,34 @@ void ClientSession::close_all() noexcept {
   closed_ = true;
   timer_.cancel();
   internal_done_.cancel();
+  write_done_.cancel();
   client_.close();
+  notify_queue_.clear();
   // A lease still held is finished by its relay (see finish_server), or
   // dropped by the destructor when no relay runs.
 }
 
+net::awaitable<bool> ClientSession::wait_writable() {
+  // The relays and the notification writer may want the socket at once:
+  // one write at a time, each of whole messages.
+  while (client_writing_ && !closed_) {
+    write_done_.expires_at(std::chrono::steady_clock::time_point::max());
+    net::error_code ec;
+    co_await write_done_.async_wait(net::nothrow(ec));
+  }
+  co_return !closed_;
+}
+
 net::awaitable<bool> ClientSession::write_client(ByteSpan bytes) {
+  if (client_writing_ && !co_await wait_writable()) co_return false;
   net::error_code ec;
   client_writing_ = true;
   co_await client_.write(net::asio::buffer(bytes.data(), bytes.size()), ec);
   client_writing_ = false;
+  write_done_.cancel();
   if (shard_) pool::ShardCounters::add(shard_->counters().bytes_sent, bytes.size());
   metrics::count_client_bytes(Protocol::postgres, 0, bytes.size());
+  if (!notify_queue_.empty()) kick_notifications();
   co_return !ec;
 }
 
@@ -563,6 +595,7 @@ void ClientSession::release_server(bool reusable) {
           std::chrono::duration_cast<std::chrono::microseconds>(held).count()));
   reusable = reusable && !in_flight() && parse_expect_.empty();
   return_server(*shard_, std::move(server_), reusable);
+  if (!notify_queue_.empty()) kick_notifications();  // idle now
 }
 
 net::awaitable<void> ClientSession::finish_server() {
@@ -779,6 +812,15 @@ net::awaitable<void> ClientSession::client_to_server() {
 
     ByteSpan message = avail.first(step.size);
     if (!server_ && pooled() && !in_flight() && run == 0) {
+      if (step.type == msg::kQuery && !local_batch_ && local_reply_.empty()) {
+        int answered = co_await answer_listen_locally(message);
+        if (answered < 0) co_return;
+        if (answered > 0) {
+          scanner.consume(step.size);
+          reader_.consume(step.size);
+          continue;
+        }
+      }
       if (step.type == msg::kParse && parse_locally(message)) {
         scanner.consume(step.size);
         reader_.consume(step.size);
@@ -850,15 +892,39 @@ net::awaitable<void> ClientSession::client_to_server() {
           decision.allowed = false;
           decision.message = std::string(audit_hook::kRefusedMessage);
         }
+        std::optional<ListenOp> listen_op;
+        if (decision.allowed && pooled() && maybe_listen(decision.kind, *sql))
+          listen_op = parse_listen(*sql);
         if (!decision.allowed) {
           audit_.denied(*sql, decision, refused);
           codec::append_query(substitute, denial_marker());
           denials_.push_back({syncs_sent_, decision.message});
+        } else if (listen_op) {
+          audit_.query(*sql, decision, syncs_sent_, server_pid());
+          // Inside a transaction (or pinned): the server runs a stand-in so
+          // the transaction's rules apply; the LISTEN itself takes effect
+          // at COMMIT. The hub LISTENs at once, so a NOTIFY committed with
+          // this transaction is not missed.
+          std::uint64_t seq = syncs_sent_;
+          std::string problem;
+          if (listen_op->kind == ListenOp::Kind::listen)
+            problem = co_await hub_listen(listen_op->channel);
+          if (closed_) co_return;
+          if (problem.empty()) {
+            listen_expect_.push_back({seq, std::move(*listen_op), false});
+            codec::append_query(substitute, kListenStandIn);
+          } else {
+            codec::append_query(substitute, denial_marker());
+            denials_.push_back({seq, problem});
+          }
+          replace = true;
         } else {
           audit_.query(*sql, decision, syncs_sent_, server_pid());
           if (pooled() && may_change_session(parsers::statement_kind_name(decision.kind), *sql))
             probe_needed_ = true;
         }
+        if (decision.allowed && pooled() && decision.kind == parsers::StatementKind::txn)
+          if (auto sp = parse_savepoint(*sql)) savepoint_expect_.push_back({syncs_sent_, *sp});
         server_->unnamed_tag = 0;  // a simple Query replaces the unnamed statement
         break;
       }
@@ -996,7 +1062,14 @@ net::awaitable<void> ClientSession::server_to_client() {
         run = 0;
       }
       reader.maybe_shrink();
-      if (!co_await reader.fill(server_->stream(), step.size)) {
+      // Between transactions while the connection stays (pinned): queued
+      // notifications may go to the client now.
+      relay_at_rest_ = !in_flight() && server_->tx_status() == 'I' && scanner.at_boundary() &&
+                       reader.size() == 0;
+      if (relay_at_rest_ && !notify_queue_.empty()) kick_notifications();
+      bool filled = static_cast<bool>(co_await reader.fill(server_->stream(), step.size));
+      relay_at_rest_ = false;
+      if (!filled) {
         failed = true;
         break;
       }
@@ -1032,7 +1105,17 @@ net::awaitable<void> ClientSession::server_to_client() {
         if (ps->first == "standard_conforming_strings")
           gate_context_.standard_conforming_strings = ps->second == "on";
       }
+    } else if (step.type == kCommandComplete) {
+      rewritten.clear();
+      if (listen_on_command_complete(message, rewritten)) {
+        if (run > 0 && !co_await write_client(reader.avail().first(run))) break;
+        reader.consume(run + step.size);
+        run = 0;
+        if (!co_await write_client(rewritten)) break;
+        continue;
+      }
     } else if (step.type == msg::kErrorResponse) {
+      batch_error_ = true;
       rewritten.clear();
       if (rewrite_denial(message, rewritten)) {
         if (run > 0 && !co_await write_client(reader.avail().first(run))) break;
@@ -1061,6 +1144,7 @@ net::awaitable<void> ClientSession::server_to_client() {
         run = 0;
         co_await audit_.wait_durable();
       }
+      listen_on_ready_for_query(tx);
       metrics_ready_for_query(tx);
       while (!denials_.empty() && denials_.front().sync_seq <= syncs_received_)
         denials_.erase(denials_.begin());
@@ -1104,6 +1188,8 @@ net::awaitable<void> ClientSession::server_to_client() {
         failed = true;
         break;
       }
+      // PostgreSQL sends pending notifications right before ReadyForQuery 'I'.
+      if (tx == 'I') append_notifications(out);
       codec::append_ready_for_query(out, tx);
       if (!co_await write_client(out)) break;
       if (tx == 'I' && pins_ == 0 && !in_flight() && server_->reader().size() == 0) {
@@ -1117,6 +1203,7 @@ net::awaitable<void> ClientSession::server_to_client() {
   }
   relay_running_ = false;
   audit_.lost();  // statements still in flight never got their result
+  relay_at_rest_ = false;
   if (detaching_ || closed_) {
     co_await finish_server();
     co_return;

@@ -7,11 +7,21 @@
 // coroutine runs for as long as the lease lasts and gives the connection
 // back at ReadyForQuery 'I' with nothing in flight and nothing pinned.
 // Both run on the session's worker, so the state below needs no locks.
+//
+// LISTEN/UNLISTEN in transaction and statement mode are answered here and
+// registered with the pool key's ListenHub (listen_hub.hpp), whose one
+// listening server connection fans notifications out to this session on
+// this worker (on_notification). They are queued and written only between
+// the client's transactions: before a ReadyForQuery 'I', or at once while
+// the client is idle. Writes to the client are serialised (write_client
+// waits for a write in progress), so a notification never lands inside a
+// result.
 #include <chrono>
 #include <cstdint>
 #include <deque>
 #include <memory>
 #include <optional>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -22,6 +32,8 @@
 #include "proxy/net/session_registry.hpp"
 #include "proxy/net/tls.hpp"
 #include "proxy/pg/cancel_registry.hpp"
+#include "proxy/pg/listen_hub.hpp"
+#include "proxy/pg/listen_sql.hpp"
 #include "proxy/pg/listener_context.hpp"
 #include "proxy/pg/message_reader.hpp"
 #include "proxy/pg/server_connection.hpp"
@@ -29,13 +41,15 @@
 
 namespace sw::pg {
 
-class ClientSession : public std::enable_shared_from_this<ClientSession> {
+class ClientSession : public std::enable_shared_from_this<ClientSession>, public NotificationSink {
  public:
   ClientSession(std::shared_ptr<ListenerContext> ctx, net::tcp::socket socket,
                 net::ConnectionSlot slot);
-  ~ClientSession();
+  ~ClientSession() override;
 
   net::awaitable<void> run();
+  void on_notification(const std::shared_ptr<const Bytes>& message,
+                       const std::string& channel) override;
 
  private:
   // A denied statement travels to the server as a statement that fails to
@@ -89,6 +103,31 @@ class ClientSession : public std::enable_shared_from_this<ClientSession> {
   // prepared does). True when the message was handled.
   bool parse_locally(ByteSpan message);
 
+  // LISTEN/NOTIFY under pooling.
+  // A Query that is one LISTEN/UNLISTEN, while no server connection is held
+  // and nothing is in flight: answered here. 0 = not such a Query, 1 =
+  // answered, -1 = the client is gone.
+  net::awaitable<int> answer_listen_locally(ByteSpan message);
+  // Subscribes at the hub and waits until the listening connection LISTENs
+  // on `channel`; "" or the error to report.
+  net::awaitable<std::string> hub_listen(const std::string& channel);
+  // At a transaction's end: what the hub has for this client becomes what
+  // the client listens on.
+  void reconcile_hub();
+  // The server's answer to a Query of this session: command tags (COMMIT,
+  // ROLLBACK, DISCARD ALL, the stand-in of an intercepted LISTEN), errors,
+  // ReadyForQuery. True when `message` was rewritten into `out`.
+  bool listen_on_command_complete(ByteSpan message, Bytes& out);
+  void listen_on_ready_for_query(char tx);
+  // The transaction's LISTEN/UNLISTEN take effect (COMMIT), or not.
+  void commit_listen();
+  void rollback_listen();
+  bool deliverable() const noexcept;
+  void kick_notifications();
+  net::awaitable<void> write_notifications();
+  void append_notifications(Bytes& out);
+
+  net::awaitable<bool> wait_writable();
   net::awaitable<bool> write_client(ByteSpan bytes);
   net::awaitable<bool> write_server(ByteSpan bytes);
   // FATAL ErrorResponse, then close.
@@ -154,6 +193,44 @@ class ClientSession : public std::enable_shared_from_this<ClientSession> {
   net::SessionHandle registration_;                        // in /api/v1/clients while logged in
   bool client_writing_ = false;
   bool closed_ = false;
+  net::asio::steady_timer write_done_;  // wakes writers waiting for client_writing_
+
+  // LISTEN/NOTIFY under pooling.
+  std::shared_ptr<ListenHub> hub_;
+  pool::SubscriberId listen_id_ = 0;
+  std::set<std::string> listening_;     // committed: notifications on these are delivered
+  std::set<std::string> hub_channels_;  // subscribed at the hub (+ this transaction's LISTENs)
+  ListenTransaction listen_tx_;
+  struct ListenExpect {
+    std::uint64_t sync_seq;  // the Query whose stand-in answers it
+    ListenOp op;
+    bool done = false;  // the stand-in completed
+  };
+  std::deque<ListenExpect> listen_expect_;
+  struct SavepointExpect {
+    std::uint64_t sync_seq;
+    SavepointOp op;
+  };
+  std::deque<SavepointExpect> savepoint_expect_;
+  bool batch_error_ = false;   // an ErrorResponse since the last ReadyForQuery
+  bool saw_rollback_ = false;  // a ROLLBACK tag since the last ReadyForQuery
+  // Queued notifications with their arrival number (the hub's order).
+  std::deque<std::pair<std::uint64_t, std::shared_ptr<const Bytes>>> notify_queue_;
+  std::uint64_t notify_arrivals_ = 0;
+  bool notify_writer_ = false;
+  bool listen_busy_ = false;    // answering a LISTEN locally
+  std::string pending_listen_;  // its channel: notifications on it are queued already
+  bool relay_at_rest_ = false;  // the relay waits for the server with nothing in flight
+  bool overflowed_ = false;
+  // Notifications this transaction's own server connection sent on a
+  // channel it LISTENed in the same transaction: they may overtake the
+  // COMMIT's answer, and belong to the client once it commits.
+  struct Tentative {
+    std::uint64_t arrival;
+    std::shared_ptr<const Bytes> message;
+    std::string channel;
+  };
+  std::vector<Tentative> tentative_;
 };
 
 }  // namespace sw::pg

@@ -48,6 +48,18 @@ void StatementAudit::login_failed(std::string_view sqlstate, std::string_view me
   submit(std::move(r));
 }
 
+void StatementAudit::answered(std::string_view sql, const policy::Decision& d,
+                              std::string_view sqlstate, std::string_view error) {
+  if (!on()) return;
+  audit::AuditRecord r = start(audit::Event::statement, sql, d.kind, d.fingerprint);
+  r.rows = 0;
+  if (!error.empty()) {
+    r.error_code = std::string(sqlstate);
+    r.error_message = std::string(error);
+  }
+  submit(std::move(r));
+}
+
 void StatementAudit::denied(std::string_view sql, const policy::Decision& d, bool audit_refusal) {
   if (!on()) return;
   audit::AuditRecord r = start(audit_refusal ? audit::Event::refused : audit::Event::denied, sql,

@@ -30,6 +30,10 @@ class StatementAudit {
   audit_hook::SessionFacts& facts() noexcept { return facts_; }
 
   void login_failed(std::string_view sqlstate, std::string_view message);
+  // A statement the proxy answered itself (LISTEN/UNLISTEN under pooling):
+  // no server ran it; `error` is empty on success.
+  void answered(std::string_view sql, const policy::Decision& d, std::string_view sqlstate,
+                std::string_view error);
   // A statement the gate (or fail_closed) refused; it never ran.
   void denied(std::string_view sql, const policy::Decision& d, bool audit_refusal);
 

@@ -33,6 +33,20 @@ TEST(PgNode, NodePostgresScript) {
   EXPECT_NE(r.output.find("all ok"), std::string::npos) << r.output;
 }
 
+// LISTEN/NOTIFY under transaction pooling (issue 12, acceptance 3):
+// client.on('notification') through a transaction pool.
+TEST(PgNode, NotificationsUnderTransactionPooling) {
+  std::string dir = node_dir();
+  ProxyProcess proxy("pg_node_listen",
+                     extra_toml_options("[pool]\nmode = \"transaction\"\nsize = 4\n"));
+  auto r =
+      run_command("cd " + shell_quote(dir) + " && SW_PG_PORT=" + std::to_string(proxy.pg_port()) +
+                  " timeout 60 node listen.js 2>&1");
+  EXPECT_EQ(r.exit_code, 0) << r.output << proxy.log();
+  EXPECT_NE(r.output.find("ok sender pid kept"), std::string::npos) << r.output;
+  EXPECT_NE(r.output.find("all ok"), std::string::npos) << r.output;
+}
+
 // end() while connect() is in flight: node-postgres sends Terminate before
 // its StartupMessage. The client must see exactly what it sees direct.
 TEST(PgNode, EndWhileConnectingAsDirect) {

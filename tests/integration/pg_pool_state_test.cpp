@@ -11,6 +11,7 @@
 #include <memory>
 #include <string>
 #include <thread>
+#include <utility>
 #include <vector>
 
 #include <gtest/gtest.h>
@@ -223,9 +224,42 @@ TEST(PgStateLeak, SqlPrepare) {
          "SELECT count(*) FROM pg_prepared_statements WHERE from_sql", "0");
 }
 
+// LISTEN (issue 12): in session mode the client's own server connection
+// listens; in transaction and statement mode (strict or not) the proxy
+// answers it and the pool's listening connection listens, so nothing pins
+// and no pooled server connection ever listens. With size 1 the listening
+// connection comes on top of the pool (it would otherwise take the only slot).
 TEST(PgStateLeak, Listen) {
-  pinned("LISTEN pool_chan", "SELECT count(*) FROM pg_listening_channels()", "1",
-         "UNLISTEN pool_chan", "SELECT count(*) FROM pg_listening_channels()", "0");
+  {
+    ProxyProcess& p = proxy("session");
+    PgConn a = connect(p);
+    ok(a.get(), "LISTEN pool_chan");
+    EXPECT_EQ(pg_value(a.get(), "SELECT count(*) FROM pg_listening_channels()"), "1");
+    a.reset();
+    PgConn b = connect(p);
+    EXPECT_EQ(pg_value(b.get(), "SELECT count(*) FROM pg_listening_channels()"), "0");
+  }
+  for (auto [mode, strict] : {std::pair{"transaction", false}, std::pair{"statement", false},
+                              std::pair{"transaction", true}}) {
+    SCOPED_TRACE(std::string(mode) + (strict ? " strict" : ""));
+    ProxyProcess& p = proxy(mode, strict);
+    PgConn a = connect(p);
+    ok(a.get(), "LISTEN pool_chan");
+    EXPECT_EQ(pg_value(a.get(), "SELECT count(*) FROM pg_listening_channels()"), "0");
+    PgConn b = connect(p);  // not pinned: B gets the only server connection at once
+    EXPECT_EQ(pg_value(b.get(), "SELECT count(*) FROM pg_listening_channels()"), "0");
+    ok(b.get(), "NOTIFY pool_chan, 'to a'");
+    PGnotify* n = nullptr;
+    for (int i = 0; i < 100 && !n; ++i) {
+      PQconsumeInput(a.get());
+      n = PQnotifies(a.get());
+      if (!n) std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    }
+    ASSERT_NE(n, nullptr);
+    EXPECT_STREQ(n->extra, "to a");
+    PQfreemem(n);
+    ok(a.get(), "UNLISTEN pool_chan");
+  }
 }
 
 // Protocol-level prepared statements, named and unnamed, across server

@@ -295,6 +295,26 @@ TEST(TomlConfig, PoolDefaultsToTransactionModeAndRejectsBadKeys) {
   EXPECT_TRUE(has_issue(bad, "users[0].pool_mode", "is not one of")) << dump(bad);
 }
 
+TEST(TomlConfig, PoolListenKeys) {
+  auto plain = load_toml_config_text(kValid, "t.toml");
+  ASSERT_TRUE(plain.ok()) << dump(plain);
+  EXPECT_EQ(plain.config.tenants[0].pool.listen_connections, 1u);
+  EXPECT_EQ(plain.config.tenants[0].pool.listen_queue_size, 10000u);
+  std::string text = kValid;
+  text.replace(text.find("size = 10"), 9,
+               "size = 10\nlisten_connections = 0\nlisten_queue_size = 7");
+  auto set = load_toml_config_text(text, "t.toml");
+  ASSERT_TRUE(set.ok()) << dump(set);
+  EXPECT_EQ(set.config.tenants[0].pool.listen_connections, 0u);
+  EXPECT_EQ(set.config.tenants[0].pool.listen_queue_size, 7u);
+  text = kValid;
+  text.replace(text.find("size = 10"), 9,
+               "size = 10\nlisten_connections = 2\nlisten_queue_size = 0");
+  auto bad = load_toml_config_text(text, "t.toml");
+  EXPECT_TRUE(has_issue(bad, "pool.listen_connections", "")) << dump(bad);
+  EXPECT_TRUE(has_issue(bad, "pool.listen_queue_size", "")) << dump(bad);
+}
+
 TEST(TomlConfig, PostgresAuthQuery) {
   auto plain = load_toml_config_text(kValid, "t.toml");
   ASSERT_TRUE(plain.ok()) << dump(plain);

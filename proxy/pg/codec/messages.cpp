@@ -220,6 +220,13 @@ void append_terminate(Bytes& out) {
   finish(out, begin(out, msg::kTerminate));
 }
 
+void append_command_complete(Bytes& out, std::string_view tag) {
+  std::size_t at = begin(out, 'C');
+  ByteWriter w(out);
+  w.cstring(tag);
+  finish(out, at);
+}
+
 void append_sync(Bytes& out) {
   finish(out, begin(out, msg::kSync));
 }
@@ -251,6 +258,24 @@ Result<std::string_view> parse_query(ByteSpan message) {
   auto sql = r->cstring();
   if (!sql || !r->empty()) return malformed("Query");
   return *sql;
+}
+
+Result<std::string_view> parse_command_complete(ByteSpan message) {
+  auto r = body(message);
+  if (!r) return malformed("CommandComplete");
+  auto tag = r->cstring();
+  if (!tag || !r->empty()) return malformed("CommandComplete");
+  return *tag;
+}
+
+Result<Notification> parse_notification(ByteSpan message) {
+  auto r = body(message);
+  if (!r) return malformed("NotificationResponse");
+  auto pid = r->u32_be();
+  auto channel = pid ? r->cstring() : std::nullopt;
+  auto payload = channel ? r->cstring() : std::nullopt;
+  if (!payload || !r->empty()) return malformed("NotificationResponse");
+  return Notification{*pid, *channel, *payload};
 }
 
 Result<ParseMessage> parse_parse(ByteSpan message) {
@@ -300,14 +325,6 @@ Result<std::string_view> parse_execute_portal(ByteSpan message) {
   auto max_rows = portal ? r->u32_be() : std::nullopt;
   if (!max_rows || !r->empty()) return malformed("Execute");
   return *portal;
-}
-
-Result<std::string_view> parse_command_complete(ByteSpan message) {
-  auto r = body(message);
-  if (!r) return malformed("CommandComplete");
-  auto tag = r->cstring();
-  if (!tag || !r->empty()) return malformed("CommandComplete");
-  return *tag;
 }
 
 Result<char> parse_ready_for_query(ByteSpan message) {

@@ -71,6 +71,8 @@ void append_sasl_initial_response(Bytes& out, std::string_view mechanism, std::s
 void append_sasl_response(Bytes& out, std::string_view data);
 void append_terminate(Bytes& out);
 void append_sync(Bytes& out);
+// CommandComplete with its tag ("LISTEN", "UNLISTEN", ...).
+void append_command_complete(Bytes& out, std::string_view tag);
 // Startup packets (no type byte).
 void append_startup(Bytes& out, const std::vector<std::pair<std::string, std::string>>& params);
 void append_cancel_request(Bytes& out, std::uint32_t pid, std::uint32_t key);
@@ -110,6 +112,13 @@ Result<Target> parse_target(ByteSpan message);
 Result<std::string_view> parse_execute_portal(ByteSpan message);
 // CommandComplete: the command tag ("SELECT 5", "INSERT 0 1", "BEGIN").
 Result<std::string_view> parse_command_complete(ByteSpan message);
+// NotificationResponse: the sending backend's process id, channel, payload.
+struct Notification {
+  std::uint32_t pid = 0;
+  std::string_view channel;
+  std::string_view payload;
+};
+Result<Notification> parse_notification(ByteSpan message);
 // ReadyForQuery: the transaction status byte ('I', 'T' or 'E').
 Result<char> parse_ready_for_query(ByteSpan message);
 // BackendKeyData.
