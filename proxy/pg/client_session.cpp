@@ -1106,6 +1106,7 @@ net::awaitable<void> ClientSession::server_to_client() {
           gate_context_.standard_conforming_strings = ps->second == "on";
       }
     } else if (step.type == kCommandComplete) {
+      audit_.command_complete(message, syncs_received_ + 1);
       rewritten.clear();
       if (listen_on_command_complete(message, rewritten)) {
         if (run > 0 && !co_await write_client(reader.avail().first(run))) break;
@@ -1126,8 +1127,6 @@ net::awaitable<void> ClientSession::server_to_client() {
       }
       metrics_backend_error(message);
       audit_.error(message, syncs_received_ + 1);
-    } else if (step.type == msg::kCommandComplete) {
-      audit_.command_complete(message, syncs_received_ + 1);
     } else if (step.type == msg::kEmptyQueryResponse || step.type == msg::kPortalSuspended) {
       audit_.execute_done(syncs_received_ + 1);
     } else if (step.type == msg::kReadyForQuery) {
