@@ -34,23 +34,12 @@ namespace {
 using nlohmann::json;
 using Clock = std::chrono::steady_clock;
 
-void raise_fd_limit() {
-  rlimit r{};
-  ::getrlimit(RLIMIT_NOFILE, &r);
-  r.rlim_cur = r.rlim_max;
-  ::setrlimit(RLIMIT_NOFILE, &r);
-}
-
-PgConn backend(const std::string& db) {
-  return pg_connect(servers().pg_port, "app", db);
-}
-
 // A fresh database with seed 002's schema and its notify_vm_changes trigger,
 // so pg_stat_activity counts only this test's pool.
 std::string lablink_copy(const std::string& stem) {
   std::string db = stem + "_" + std::to_string(::getpid());
   {
-    PgConn c = backend("exo_cluster");
+    PgConn c = app_backend("exo_cluster");
     pg_exec(c.get(), "DROP DATABASE IF EXISTS " + db + " WITH (FORCE)");
     PgResult r = pg_exec(c.get(), "CREATE DATABASE " + db);
     EXPECT_EQ(PQresultStatus(r.get()), PGRES_COMMAND_OK) << PQresultErrorMessage(r.get());
@@ -58,14 +47,14 @@ std::string lablink_copy(const std::string& stem) {
   std::ifstream in(source_dir() + "/config/samples/lablink_db.pg.sql");
   std::stringstream sql;
   sql << in.rdbuf();
-  PgConn c = backend(db);
+  PgConn c = app_backend(db);
   PgResult r = pg_exec(c.get(), sql.str());
   EXPECT_EQ(PQresultStatus(r.get()), PGRES_COMMAND_OK) << PQresultErrorMessage(r.get());
   return db;
 }
 
 void drop_database(const std::string& db) {
-  PgConn c = backend("exo_cluster");
+  PgConn c = app_backend("exo_cluster");
   pg_exec(c.get(), "DROP DATABASE IF EXISTS " + db + " WITH (FORCE)");
 }
 
@@ -229,7 +218,7 @@ TEST(PgListen, TransactionSemanticsAndCleanup) {
             (std::vector<std::string>{"Mixed Case", "c", "keep", "marker", "upper"}));
   EXPECT_EQ(s.value("subscribers", 0), 2);
   // It is named in pg_stat_activity, and it is one of the pool's 4.
-  PgConn direct = backend(db);
+  PgConn direct = app_backend(db);
   EXPECT_EQ(pg_value(direct.get(),
                      "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() "
                      "AND application_name = 'sqlwarden listen'"),
@@ -288,7 +277,7 @@ TEST(PgListen, ListeningConnectionKilledComesBack) {
   ok(l.get(), "LISTEN vm_updates");
   auto s = wait_stats(proxy, [](const json& j) { return j.value("backend_pid", 0) != 0; });
   int pid = s.value("backend_pid", 0);
-  PgConn direct = backend(db);
+  PgConn direct = app_backend(db);
   EXPECT_EQ(pg_value(direct.get(), "SELECT pg_terminate_backend(" + std::to_string(pid) + ")"),
             "t");
   s = wait_stats(proxy, [pid](const json& j) {
@@ -375,7 +364,7 @@ TEST(PgListen, ThousandListenersPoolOfTwenty) {
   std::atomic<bool> stop{false};
   std::atomic<int> peak{0};
   std::thread sampler([&] {
-    PgConn c = backend("exo_cluster");
+    PgConn c = app_backend("exo_cluster");
     while (!stop) {
       std::string v = pg_value(c.get(), "SELECT count(*) FROM pg_stat_activity WHERE datname = '" +
                                             db + "' AND backend_type = 'client backend'");

@@ -23,25 +23,11 @@
 namespace sw::test {
 namespace {
 
-// Enough descriptors for 1,000 clients in pgbench and in the proxy (a child
-// inherits the limit; the proxy raises its own soft limit as well).
-void raise_fd_limit() {
-  rlimit r{};
-  ::getrlimit(RLIMIT_NOFILE, &r);
-  r.rlim_cur = r.rlim_max;
-  ::setrlimit(RLIMIT_NOFILE, &r);
-}
-
-// A direct superuser-free connection to the fixture's backend as app.
-PgConn backend(const std::string& db) {
-  return pg_connect(servers().pg_port, "app", db);
-}
-
 // A fresh database owned by app on the fixture, so pg_stat_activity counts
 // only this test's pool.
 std::string fresh_database(const std::string& stem) {
   std::string db = stem + "_" + std::to_string(::getpid());
-  PgConn c = backend("exo_cluster");
+  PgConn c = app_backend("exo_cluster");
   pg_exec(c.get(), "DROP DATABASE IF EXISTS " + db);
   PgResult r = pg_exec(c.get(), "CREATE DATABASE " + db);
   EXPECT_EQ(PQresultStatus(r.get()), PGRES_COMMAND_OK) << PQresultErrorMessage(r.get());
@@ -49,7 +35,7 @@ std::string fresh_database(const std::string& stem) {
 }
 
 void drop_database(const std::string& db) {
-  PgConn c = backend("exo_cluster");
+  PgConn c = app_backend("exo_cluster");
   pg_exec(c.get(), "DROP DATABASE IF EXISTS " + db + " WITH (FORCE)");
 }
 
@@ -61,7 +47,7 @@ class ActivitySampler {
  public:
   explicit ActivitySampler(std::string db) : db_(std::move(db)) {
     thread_ = std::thread([this] {
-      PgConn c = backend("exo_cluster");
+      PgConn c = app_backend("exo_cluster");
       while (!stop_) {
         std::string v =
             pg_value(c.get(), "SELECT count(*) FROM pg_stat_activity WHERE datname = '" + db_ +
@@ -131,7 +117,7 @@ TEST(PgPoolLoad, ThousandClientsPoolOfTwenty) {
   raise_fd_limit();
   std::string db = fresh_database("pool_load");
   {
-    PgConn c = backend(db);
+    PgConn c = app_backend(db);
     PgResult r = pg_exec(c.get(),
                          "CREATE TABLE acct (id int PRIMARY KEY, bal bigint NOT NULL DEFAULT 0);"
                          "INSERT INTO acct SELECT g, 0 FROM generate_series(1, 100) g");
@@ -157,7 +143,7 @@ TEST(PgPoolLoad, ThousandClientsPoolOfTwenty) {
   EXPECT_LE(sampler.max(), 20) << "backend saw more connections than the pool size:\n"
                                << sampler.peak();
   EXPECT_GT(sampler.max(), 0);
-  PgConn c = backend(db);
+  PgConn c = app_backend(db);
   EXPECT_EQ(pg_value(c.get(), "SELECT sum(bal) FROM acct"), "2000");
   std::printf(
       "1000 clients x 2 transactions over pool 20: max %d backend connections (%d samples)\n",
@@ -201,7 +187,7 @@ TEST(PgPoolLoad, TerminatedServerConnectionFailsOnlyItsClient) {
   ASSERT_EQ(pid.find("ERROR"), std::string::npos) << pid;
   // The other client works between and after.
   EXPECT_EQ(pg_value(other.get(), "SELECT 1"), "1");
-  PgConn admin = backend("exo_cluster");
+  PgConn admin = app_backend("exo_cluster");
   EXPECT_EQ(pg_value(admin.get(), "SELECT pg_terminate_backend(" + pid + ")"), "t");
   PgResult r = pg_exec(victim.get(), "SELECT 1");
   EXPECT_NE(PQresultStatus(r.get()), PGRES_TUPLES_OK);

@@ -1,6 +1,7 @@
 #pragma once
 // Small libpq helpers shared by the PostgreSQL protocol tests.
 #include <libpq-fe.h>
+#include <sys/resource.h>
 
 #include <memory>
 #include <string>
@@ -8,6 +9,7 @@
 #include <fmt/format.h>
 
 #include "tests/support/command.hpp"
+#include "tests/support/test_env.hpp"
 
 namespace sw::test {
 
@@ -27,6 +29,20 @@ inline PgConn pg_connect(std::uint16_t port, const std::string& user, const std:
       fmt::format("host=127.0.0.1 port={} user={} password={} dbname={} connect_timeout=10 {}",
                   port, user, user, db, extra);
   return PgConn(PQconnectdb(conninfo.c_str()));
+}
+
+// A direct (superuser-free) connection to the fixture's backend as app.
+inline PgConn app_backend(const std::string& db) {
+  return pg_connect(servers().pg_port, "app", db);
+}
+
+// Enough descriptors for 1,000 clients in the test and its children (a
+// child inherits the limit; the proxy raises its own soft limit as well).
+inline void raise_fd_limit() {
+  rlimit r{};
+  ::getrlimit(RLIMIT_NOFILE, &r);
+  r.rlim_cur = r.rlim_max;
+  ::setrlimit(RLIMIT_NOFILE, &r);
 }
 
 inline PgResult pg_exec(PGconn* c, const std::string& sql) {
