@@ -55,7 +55,7 @@ def _median_of(groups, test, target, key):
 def throughput_table(rows, label, key, extra_cols):
     """rows: list of {test, target, runs}. Ratios against 'direct' and a PgBouncer target of the same mode."""
     groups = {(r["test"], r["target"]): r["runs"] for r in rows}
-    header = f"| {label} | target | {key} median | spread (min–max) | × direct | × PgBouncer |"
+    header = f"| {label} | target | {key} median | spread (min–max) | × direct | × PgBouncer | × HAProxy |"
     header += "".join(f" {c[0]} |" for c in extra_cols) + " notes |"
     lines = [header, "|" + "---|" * (header.count("|") - 1)]
     for r in rows:
@@ -66,8 +66,9 @@ def throughput_table(rows, label, key, extra_cols):
                          and t.split()[-1] == r.get("pool_mode", "session")), None)
         pgb = _median_of(groups, r["test"], pgb_name, key) if pgb_name and r["target"].startswith("sqlwarden") \
             else None
+        hap = _median_of(groups, r["test"], "haproxy tcp", key) if r["target"].startswith("sqlwarden") else None
         cells = [r["test"], r["target"], fmt(med), spread_text(s), fmt_ratio(ratio(med, direct)),
-                 fmt_ratio(ratio(med, pgb))]
+                 fmt_ratio(ratio(med, pgb)), fmt_ratio(ratio(med, hap))]
         for _, ckey, digits in extra_cols:
             cs = summarize(r["runs"], ckey)
             cells.append(fmt(cs["median"] if cs else None, digits))
@@ -110,6 +111,21 @@ def idle_table(rows):
     return "\n".join(lines)
 
 
+def listen_table(rows):
+    direct = {r["count"]: r["result"] for r in rows if r["target"] == "direct"}
+    lines = ["| target | listeners | p50 µs | p99 µs | max µs | all delivered p50 µs | p50 × direct | "
+             "deliveries | lost / dup / out of order | notes |", "|---|---|---|---|---|---|---|---|---|---|"]
+    for r in rows:
+        m = r["result"]
+        d = direct.get(r["count"], {})
+        rel = fmt_ratio(ratio(m.get("p50_us"), d.get("p50_us"))) if r["target"] != "direct" else "–"
+        lines.append(f"| {r['target']} | {r['count']:,} | {fmt(m.get('p50_us'))} | {fmt(m.get('p99_us'))} | "
+                     f"{fmt(m.get('max_us'))} | {fmt(m.get('all_delivered_p50_us'))} | {rel} | "
+                     f"{fmt(m.get('deliveries'))} | {m.get('lost', '–')} / {m.get('duplicated', '–')} / "
+                     f"{m.get('out_of_order', '–')} | {m.get('error', '')[:100]} |")
+    return "\n".join(lines)
+
+
 def micro_table(results):
     lines = ["| benchmark | time per iteration | CPU per iteration | iterations | throughput |",
              "|---|---|---|---|---|"]
@@ -127,59 +143,92 @@ def micro_table(results):
     return "\n".join(lines)
 
 
+def _medians(rows, key="tps"):
+    """{(test, target): median of key} over a section's rows."""
+    out = {}
+    for r in rows:
+        sm = summarize(r["runs"], key)
+        if sm:
+            out[(r["test"], r["target"])] = sm["median"]
+    return out
+
+
+def _verdict(ok):
+    return "met" if ok else "missed"
+
+
+def _ratio_goal(label, pairs, goal, lower_is_better=False):
+    """pairs: [(ratio, test, a, b)]. One line with the worst and best ratio."""
+    if not pairs:
+        return None
+    pairs.sort()
+    worst = pairs[-1] if lower_is_better else pairs[0]
+    best = pairs[0] if lower_is_better else pairs[-1]
+    ok = worst[0] <= goal if lower_is_better else worst[0] >= goal
+    sign = "≤" if lower_is_better else "≥"
+    return (f"- {label} {sign} {goal:.2f}×: worst {worst[0]:.2f}× ({worst[1]}: {fmt(worst[2], 1)} vs "
+            f"{fmt(worst[3], 1)}), best {best[0]:.2f}× ({best[1]}) — {_verdict(ok)}")
+
+
 def goal_lines(data):
-    """The issue's targets, each with the figure that decides it."""
+    """The open issues' targets (pooling, audit, fewer kernel crossings), each with the figure that decides it."""
     out = []
-    pg = {(r["test"], r["target"]): r["runs"] for r in data.get("pg", [])}
-    ratios = []
-    for (test, target), runs in pg.items():
-        if target == "sqlwarden allow_all" and test.startswith("select "):
-            a = summarize(runs, "tps")
-            b = summarize(pg.get((test, "pgbouncer session"), []), "tps")
-            if a and b:
-                ratios.append((a["median"] / b["median"], test))
-    if ratios:
-        worst = min(ratios)
-        out.append(f"- TPS ≥ 1.0× PgBouncer on pgbench -S (all modes/clients measured): worst "
-                   f"{worst[0]:.2f}× ({worst[1]}), best {max(ratios)[0]:.2f}× ({max(ratios)[1]}) — "
-                   f"{'met' if worst[0] >= 1.0 else 'missed'}")
-    lat = {(r["test"], r["target"]): r["runs"] for r in data.get("latency", [])}
-    for (test, target), runs in lat.items():
-        if target != "sqlwarden allow_all":
-            continue
-        a = summarize(runs, "p50_us")
-        d = summarize(lat.get((test, "direct"), []), "p50_us")
-        if a and d:
-            over = a["median"] - d["median"]
-            out.append(f"- p50 latency overhead vs direct ≤ 50 µs ({test}, 1 client): {over:+.0f} µs — "
-                       f"{'met' if over <= 50 else 'missed'}")
-    cpu = []
-    for (test, target), runs in pg.items():
-        if target == "sqlwarden allow_all" and test.startswith("select "):
-            a = summarize(runs, "proxy_cpu_us_per_query")
-            b = summarize(pg.get((test, "pgbouncer session"), []), "proxy_cpu_us_per_query")
-            if a and b:
-                cpu.append((a["median"] / b["median"], test, a["median"], b["median"]))
-    if cpu:
-        worst = max(cpu)
-        out.append(f"- CPU per query ≤ PgBouncer's (pgbench -S): worst {worst[0]:.2f}× ({worst[1]}: "
-                   f"{worst[2]:.1f} vs {worst[3]:.1f} µs/query) — {'met' if worst[0] <= 1.0 else 'missed'}")
+    pg = _medians(data.get("pg", []))
+    pg_cpu = _medians(data.get("pg", []), "proxy_cpu_us_per_query")
+    my = _medians(data.get("mysql", []))
+    sw = "sqlwarden transaction"
+    selects = sorted({t for (t, _) in pg if t.startswith("select ")})
+
+    def vs(table, a_name, b_names, tests):
+        pairs = []
+        for test in tests:
+            a = table.get((test, a_name))
+            bs = [table[(test, b)] for b in b_names if (test, b) in table]
+            if a and bs:
+                b = max(bs)
+                pairs.append((a / b, test, a, b))
+        return pairs
+
+    pgb = ["pgbouncer session", "pgbouncer transaction"]
+    out.append(_ratio_goal(f"pgbench -S TPS, {sw} vs the better PgBouncer mode", vs(pg, sw, pgb, selects), 1.25))
+    out.append(_ratio_goal(f"pgbench -S TPS, {sw} vs HAProxy TCP", vs(pg, sw, ["haproxy tcp"], selects), 1.15))
+    my_tests = sorted({t for (t, _) in my})
+    out.append(_ratio_goal(f"sysbench TPS, {sw} vs HAProxy TCP", vs(my, sw, ["haproxy tcp"], my_tests), 1.15))
+    cpu_pairs = []
+    for test in selects:
+        a = pg_cpu.get((test, sw))
+        bs = [pg_cpu[(test, b)] for b in pgb if (test, b) in pg_cpu]
+        if a and bs:
+            b = min(bs)
+            cpu_pairs.append((a / b, test, a, b))
+    out.append(_ratio_goal(f"proxy CPU µs per query (pgbench -S), {sw} vs PgBouncer's lower", cpu_pairs, 0.8,
+                           lower_is_better=True))
+    for pr in data.get("profile", []):
+        calls = pr.get("per_query", {}).get("raw_syscalls:sys_enter")
+        if calls is not None and pr.get("target", "").startswith("sqlwarden"):
+            out.append(f"- syscalls per query < 4.4 ({pr['target']}, {pr.get('workload')}): {calls} — "
+                       f"{_verdict(calls < 4.4)}")
+    lat = _medians(data.get("latency", []), "p50_us")
+    for (test, target), p50 in sorted(lat.items()):
+        direct = lat.get((test, "direct"))
+        if target.startswith("sqlwarden") and direct:
+            over = p50 - direct
+            out.append(f"- p50 added latency ≤ 50 µs ({test}, {target}): {over:+.0f} µs — {_verdict(over <= 50)}")
+    audit = []
+    for table in (pg, my):
+        for (test, target), v in table.items():
+            base = table.get((test, "sqlwarden allow_all"))
+            if target == "sqlwarden allow_all + audit" and base:
+                audit.append((v / base, test, v, base))
+    out.append(_ratio_goal("TPS with the JSONL audit on vs off", audit, 0.9))
     for r in data.get("idle", []):
-        if r["target"] == "sqlwarden allow_all":
+        if r["target"].startswith("sqlwarden"):
             m = r["result"]
             per = m.get("rss_per_client_kib")
-            out.append(f"- Idle clients ({r['count']:,}): {fmt(m.get('connected'))} held, "
+            out.append(f"- Idle clients ({r['count']:,}, {r['target']}): {fmt(m.get('connected'))} held, "
                        f"{fmt(m.get('failed'))} failed, {fmt(per, 1)} KiB RSS per client (goal ≤ 4 KiB, no "
-                       f"errors) — {'met' if m.get('ok') and per is not None and per <= 4 else 'missed'}")
-    my = {(r["test"], r["target"]): r["runs"] for r in data.get("mysql", [])}
-    for (test, target), runs in my.items():
-        if target == "sqlwarden allow_all" and test.startswith("oltp_point_select"):
-            a = summarize(runs, "tps")
-            d = summarize(my.get((test, "direct"), []), "tps")
-            if a and d:
-                r = a["median"] / d["median"]
-                out.append(f"- MySQL ≥ 0.8× direct on sysbench point select ({test}): {r:.2f}× — "
-                           f"{'met' if r >= 0.8 else 'missed'}")
+                       f"errors) — {_verdict(m.get('ok') and per is not None and per <= 4)}")
+    out = [line for line in out if line]
     return "\n".join(out) if out else "- (no figures to judge)"
 
 
@@ -213,7 +262,7 @@ def render(data):
     parts += ["### Targets", "", "| target | state |", "|---|---|"]
     for name, t in data["targets"].items():
         parts.append(f"| {name} | {t['state']}{': ' + t['note'] if t.get('note') else ''} |")
-    parts += ["", "### Issue 7 goals", "", goal_lines(data), ""]
+    parts += ["", "### Goals of the open issues (pooling, audit, kernel crossings)", "", goal_lines(data), ""]
     if data.get("pg"):
         parts += ["### PostgreSQL throughput (pgbench, scale "
                   f"{m['plan']['pgbench_scale']})", "",
@@ -233,6 +282,9 @@ def render(data):
                   throughput_table(data["mysql"], "test (ps-mode threads)", "tps",
                                    [("QPS", "qps", 0), ("p95 ms", "latency_p95_ms", 2),
                                     ("proxy CPU µs/query", "proxy_cpu_us_per_query", 1)]), ""]
+    if data.get("listen"):
+        parts += ["### LISTEN/NOTIFY fan-out (NOTIFY sent → delivered to each listener; one at a time)", "",
+                  listen_table(data["listen"]), ""]
     if data.get("idle"):
         parts += ["### Idle clients (PostgreSQL sessions after a full startup, held idle)", "",
                   idle_table(data["idle"]), ""]
