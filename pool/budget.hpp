@@ -5,13 +5,17 @@
 // state of pooling; shards touch it when a connection is created or
 // destroyed, never per transaction.
 //
-// `size` is a hard limit the backend observes. Rebalancing: a shard that
-// must queue a waiter without a free slot marks itself starving, and every
-// other shard is asked (through its own executor) to shed an idle
+// `size` is a hard limit the backend observes. Rebalancing: each shard is
+// due a part of `size` in proportion to the clients it serves (at least 1);
+// a shard with waiters that holds less than its due marks itself starving,
+// and every other shard is asked (through its own executor) to shed an idle
 // connection; a shard that releases a connection while another shard starves
-// closes it instead of keeping it idle. Every slot given back wakes one
-// starving shard, which then opens a connection of its own. Connections never
-// cross threads: each worker's sockets stay on its io_context.
+// closes it instead of keeping it, unless it holds no more than its own due
+// and its waiters are older. Every slot given back wakes one starving shard,
+// which then opens a connection of its own. Workers that are merely busy
+// (waiters everywhere, each at its due) keep their connections: closing one
+// per release would make every transaction pay a backend login. Connections
+// never cross threads: each worker's sockets stay on its io_context.
 #include <atomic>
 #include <cstdint>
 #include <functional>

@@ -183,10 +183,16 @@ void Shard::release(std::unique_ptr<ServerHandle> server, bool reusable, Clock::
     });
   } else {
     server->mark_idle(now);
-    bool peer_first =
-        budget_->anyone_starving() &&
-        (waiters_.empty() || budget_->peer_waiting_since_before(
-                                 this, waiters_.front().since.time_since_epoch().count()));
+    // Another worker below its due gets the slot when this one has nobody
+    // waiting, holds more than its own due, or (both at their due, e.g. a
+    // pool smaller than the worker count) has only newer waiters. A worker
+    // at its due keeps serving its own queue: closing and reopening
+    // connections between workers that are merely busy would turn every
+    // release into a new backend login.
+    bool peer_first = budget_->anyone_starving() && !starving_ &&
+                      (waiters_.empty() || owned() + 1 > due() ||
+                       budget_->peer_waiting_since_before(
+                           this, waiters_.front().since.time_since_epoch().count()));
     if (!waiters_.empty() && !peer_first && !budget_->paused()) {
       grant_first(lease_idle(std::move(server), now), now);
     } else if (peer_first) {
@@ -279,9 +285,21 @@ void Shard::shutdown() {
   update_gauges();
 }
 
+std::uint32_t Shard::owned() const noexcept {
+  return leased_ + logging_in_ + static_cast<std::uint32_t>(idle_.size());
+}
+
+std::uint32_t Shard::due() const noexcept {
+  std::uint32_t total = budget_->clients();
+  if (total == 0 || clients_ == 0) return 1;
+  auto share = static_cast<std::uint64_t>(budget_->size()) * clients_ / total;
+  return std::max<std::uint32_t>(1, static_cast<std::uint32_t>(share));
+}
+
 void Shard::update_starving() {
   // Waiters held by a pause are not starving: nobody should shed for them.
-  bool s = !waiters_.empty() && !budget_->paused();
+  // Nor is a worker that holds its due: its own releases serve its queue.
+  bool s = !waiters_.empty() && !budget_->paused() && owned() < due();
   if (s == starving_) return;
   starving_ = s;
   budget_->set_starving(this, s);

@@ -118,6 +118,11 @@ class Shard : public std::enable_shared_from_this<Shard> {
   void grant_first(Grant g, Clock::time_point now);
   void update_starving();
   void update_gauges();
+  // Connections this worker holds (leased, logging in, idle).
+  std::uint32_t owned() const noexcept;
+  // This worker's fair part of the pool: the size split by where the
+  // clients are (at least 1). Below it with clients waiting, it is starving.
+  std::uint32_t due() const noexcept;
 
   std::shared_ptr<Budget> budget_;
   PoolConfig config_;

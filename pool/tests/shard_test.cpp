@@ -207,6 +207,64 @@ TEST_F(ShardTest, OldestWaiterAcrossWorkersGoesFirst) {
   EXPECT_EQ(budget->in_use(), 1u);
 }
 
+// Busy, not starving: both workers serve many clients and hold their due
+// (size split by clients); a release goes to the worker's own next waiter,
+// even when the other worker's waiter is older. Trading the connection would
+// close it and make the other worker log in anew for every transaction.
+TEST_F(ShardTest, BusyWorkersAtTheirDueKeepTheirConnections) {
+  TwoShards two(key, 4);
+  auto& [budget, w1, w2, s1, s2] = two;
+  for (int i = 0; i < 10; ++i) {
+    ASSERT_TRUE(s1->client_attached());
+    ASSERT_TRUE(s2->client_attached());
+  }
+  std::vector<std::unique_ptr<ServerHandle>> held1, held2;
+  for (int i = 0; i < 2; ++i) {
+    held1.push_back(lease(*s1));
+    held2.push_back(lease(*s2));
+  }
+  ASSERT_EQ(budget->in_use(), 4u);
+  int peer = 0, local = 0;
+  s2->wait(now, [&](Grant) { ++peer; });
+  s1->wait(now + std::chrono::milliseconds(5),
+           [&](Grant g) { local += g.kind == Grant::Kind::server; });
+  w1.run();
+  w2.run();
+  EXPECT_FALSE(budget->anyone_starving());
+  int before = alive;
+  s1->release(std::move(held1.back()), true, now + std::chrono::milliseconds(6));
+  EXPECT_EQ(local, 1);  // its own waiter, on the same connection
+  EXPECT_EQ(peer, 0);
+  EXPECT_EQ(alive, before);  // nothing closed
+  s2->release(std::move(held2.back()), true, now + std::chrono::milliseconds(7));
+  EXPECT_EQ(peer, 1);
+  EXPECT_EQ(budget->in_use(), 4u);
+}
+
+// A worker that holds more than its due gives a released connection up to a
+// worker below its due, even with waiters of its own.
+TEST_F(ShardTest, WorkerAboveItsDueFeedsAStarvingOne) {
+  TwoShards two(key, 4);
+  auto& [budget, w1, w2, s1, s2] = two;
+  for (int i = 0; i < 10; ++i) {
+    ASSERT_TRUE(s1->client_attached());
+    ASSERT_TRUE(s2->client_attached());
+  }
+  std::vector<std::unique_ptr<ServerHandle>> held;
+  for (int i = 0; i < 4; ++i) held.push_back(lease(*s1));
+  bool peer = false, local = false;
+  s1->wait(now, [&](Grant) { local = true; });  // older than the peer's
+  s2->wait(now + std::chrono::milliseconds(5),
+           [&](Grant g) { peer = g.kind == Grant::Kind::connect; });
+  EXPECT_TRUE(budget->anyone_starving());
+  w1.run();
+  s1->release(std::move(held.back()), true, now + std::chrono::milliseconds(6));
+  EXPECT_FALSE(local);
+  w2.run();
+  EXPECT_TRUE(peer);
+  EXPECT_EQ(budget->in_use(), 4u);
+}
+
 TEST_F(ShardTest, LifetimeAndIdleTimeoutCloseConnections) {
   auto budget = std::make_shared<Budget>(key, 2, 0, 0);
   Worker w;

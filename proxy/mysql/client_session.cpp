@@ -617,7 +617,7 @@ net::awaitable<bool> ClientSession::command_loop_step() {
   co_return keep;
 }
 
-net::awaitable<Result<bool>> ClientSession::admit(std::string_view sql, std::uint8_t seq) {
+policy::Decision ClientSession::gate_check(std::string_view sql) const {
   policy::SessionContext session;
   session.protocol = Protocol::mysql;
   session.tenant = ctx_->tenant->name;
@@ -625,7 +625,11 @@ net::awaitable<Result<bool>> ClientSession::admit(std::string_view sql, std::uin
   session.database = state_.database;
   session.profile = profile_;
   session.no_backslash_escapes = server_status_ & status::no_backslash_escapes;
-  policy::Decision d = ctx_->gate->check(session, sql);
+  return ctx_->gate->check(session, sql);
+}
+
+net::awaitable<Result<bool>> ClientSession::admit(std::string_view sql, std::uint8_t seq) {
+  policy::Decision d = gate_check(sql);
   if (d.allowed && audit_.refusing()) {
     audit_.denied(sql, d, true, lex_options());
     if (!co_await send_err(er::unknown_error, "HY000", audit_hook::kRefusedMessage, seq))
@@ -642,7 +646,7 @@ net::awaitable<Result<bool>> ClientSession::admit(std::string_view sql, std::uin
     // the client's LOAD DATA LOCAL would (4166 inside a multi-statement).
     spdlog::info("mysql: LOAD DATA LOCAL refused for '{}' (profile {}, local_infile off)", user_,
                  profile_);
-    bool multi = plan_local_infile(sql, session.no_backslash_escapes, false).statements > 1;
+    bool multi = plan_local_infile(sql, lex_options().no_backslash_escapes, false).statements > 1;
     bool sent = multi ? co_await send_err(er::local_infile_disabled, "HY000",
                                           "The used command is not allowed because the MariaDB "
                                           "server or client has disabled the local infile "

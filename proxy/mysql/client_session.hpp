@@ -107,6 +107,8 @@ class ClientSession {
   net::awaitable<bool> handle_change_user(ByteSpan payload, std::uint8_t seq);
   net::awaitable<bool> handle_reset_connection(ByteSpan raw, std::uint8_t seq);
   // True when the gate lets `sql` through; otherwise the denial was sent.
+  // The gate's decision on `sql` in this session's context (user, database, profile).
+  policy::Decision gate_check(std::string_view sql) const;
   net::awaitable<Result<bool>> admit(std::string_view sql, std::uint8_t seq);
   // Transaction/statement mode: refuses what the pool cannot carry (strict
   // pools, statement mode); true when the refusal was sent.

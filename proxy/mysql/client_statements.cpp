@@ -153,14 +153,7 @@ net::awaitable<bool> ClientSession::handle_statement_command(Command cmd, ByteSp
   if (executes && audit_.on()) {
     // The statement passed the gate when it was prepared; asking again
     // (a cache hit) gives its kind and fingerprint for the record.
-    policy::SessionContext session;
-    session.protocol = Protocol::mysql;
-    session.tenant = ctx_->tenant->name;
-    session.user = user_;
-    session.database = state_.database;
-    session.profile = profile_;
-    session.no_backslash_escapes = server_status_ & status::no_backslash_escapes;
-    policy::Decision d = ctx_->gate->check(session, st->sql);
+    policy::Decision d = gate_check(st->sql);
     audit_.facts().database = state_.database;
     audit_.expect(st->sql, d, lex_options(), lease_.server()->thread_id());
   }

@@ -49,6 +49,61 @@ TEST(PgProtocol, CancelRunningQuery) {
   while (PGresult* rest = PQgetResult(c.get())) PQclear(rest);
 }
 
+// A pipelining client whose next request reaches the proxy while the proxy
+// is still writing the previous one to the server: the proxy must notice
+// those bytes however the readiness event and its wait interleave (an
+// edge-triggered readiness consumed while no wait was queued stalls the
+// session until the client sends again, which a pipelining client never
+// does). Hundreds of rounds with varying gaps make the interleaving likely.
+void pipelined_pieces_never_stall(const std::string& mode) {
+  ProxyProcess proxy("pg_pipe_" + mode,
+                     extra_toml_options("[tenants.pool]\nmode = \"" + mode + "\"\nsize = 4\n"));
+  auto c = pg_connect(proxy.pg_port(), "app", "exo_cluster");
+  ASSERT_EQ(PQstatus(c.get()), CONNECTION_OK) << PQerrorMessage(c.get());
+  ASSERT_EQ(PQenterPipelineMode(c.get()), 1);
+  PQsetnonblocking(c.get(), 1);
+  const int rounds = 400;
+  for (int i = 0; i < rounds; ++i) {
+    for (int q = 0; q < 2; ++q) {
+      std::string v = std::to_string(i * 2 + q);
+      const char* values[] = {v.c_str()};
+      ASSERT_EQ(
+          PQsendQueryParams(c.get(), "select $1::int", 1, nullptr, values, nullptr, nullptr, 0), 1);
+      ASSERT_EQ(PQpipelineSync(c.get()), 1);
+      while (PQflush(c.get()) == 1) std::this_thread::sleep_for(std::chrono::microseconds(50));
+      // 0–150 µs between the two pieces: around the proxy's own write.
+      if (q == 0) std::this_thread::sleep_for(std::chrono::microseconds((i * 37) % 150));
+    }
+    int syncs = 0;
+    auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+    while (syncs < 2) {
+      ASSERT_LT(std::chrono::steady_clock::now(), deadline)
+          << "round " << i << ": the proxy stalled with a pipelined request unanswered";
+      if (PQisBusy(c.get())) {
+        pollfd p{PQsocket(c.get()), POLLIN, 0};
+        ::poll(&p, 1, 100);
+        ASSERT_EQ(PQconsumeInput(c.get()), 1) << PQerrorMessage(c.get());
+        continue;
+      }
+      PGresult* r = PQgetResult(c.get());
+      if (!r) continue;  // end of one query's results
+      auto status = PQresultStatus(r);
+      if (status == PGRES_PIPELINE_SYNC) ++syncs;
+      EXPECT_TRUE(status == PGRES_TUPLES_OK || status == PGRES_PIPELINE_SYNC)
+          << PQresStatus(status) << " " << PQresultErrorMessage(r);
+      PQclear(r);
+    }
+  }
+}
+
+TEST(PgProtocol, PipelinedPiecesNeverStallTransactionMode) {
+  pipelined_pieces_never_stall("transaction");
+}
+
+TEST(PgProtocol, PipelinedPiecesNeverStallSessionMode) {
+  pipelined_pieces_never_stall("session");
+}
+
 TEST(PgProtocol, CopyInOutAndCopyFail) {
   ProxyProcess proxy("pg_copy");
   auto c = pg_connect(proxy.pg_port(), "app", "exo_cluster");
