@@ -23,7 +23,11 @@ class ServerHandle {
   void mark_idle(Clock::time_point now) noexcept { idle_since_ = now; }
   // False once the driver knows the connection is dead (the server closed it
   // while idle): the pool then drops it instead of lending it.
+  // Called at every release and lease: must cost no system call.
   virtual bool usable() const noexcept { return true; }
+  // The pool's periodic look at its idle connections (maintain()): may ask
+  // the kernel whether the server spoke or closed meanwhile.
+  virtual bool idle_check() const noexcept { return usable(); }
 
   // Ends the connection and calls `gone` once the backend no longer counts
   // it; the pool reuses the slot only then, so `size` holds as the backend

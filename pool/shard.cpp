@@ -224,7 +224,7 @@ std::uint32_t Shard::maintain(Clock::time_point now) {
     bool too_idle = config_.server_idle_timeout.count() > 0 &&
                     now - (*it)->idle_since() >= config_.server_idle_timeout &&
                     idle_.size() > min_idle;
-    if (too_idle || expired(**it, now) || !(*it)->usable()) {
+    if (too_idle || expired(**it, now) || !(*it)->idle_check()) {
       auto s = std::move(*it);
       it = idle_.erase(it);
       destroy(std::move(s));

@@ -28,7 +28,13 @@ def run_micro(build_dir, targets, min_time):
         except CommandFailed as e:
             results.append({"name": name, "error": str(e)})
             continue
-        for b in json.loads(out).get("benchmarks", []):
+        try:
+            # Logging from the code under test may precede the JSON document.
+            parsed = json.loads(out[out.find("{"):])
+        except ValueError as e:
+            results.append({"name": name, "error": f"unreadable output ({e}): {out[:80]!r}"})
+            continue
+        for b in parsed.get("benchmarks", []):
             results.append({k: b.get(k) for k in ("name", "real_time", "cpu_time", "time_unit", "iterations",
                                                   "bytes_per_second", "items_per_second")})
             results[-1]["binary"] = name

@@ -99,7 +99,11 @@ net::awaitable<Result<Opened>> ServerConnection::open(const Endpoint& backend,
   co_return opened;
 }
 
-bool ServerConnection::usable() const noexcept {
+bool ServerConnection::usable() const noexcept { return !channel_.has_input(); }
+
+bool ServerConnection::idle_check() const noexcept { return quiet(); }
+
+bool ServerConnection::quiet() const noexcept {
   if (channel_.has_input()) return false;
   auto& self = const_cast<ServerConnection&>(*this);
   pollfd p{self.channel_.stream().socket().native_handle(), POLLIN, 0};

@@ -75,7 +75,12 @@ class ServerConnection : public pool::ServerHandle {
   PacketChannel& channel() noexcept { return channel_; }
   // An idle connection the server closed (wait_timeout, KILL, restart) is
   // readable: EOF or the server's farewell ERR. Nothing else arrives unasked.
+  // quiet() asks the kernel (one poll); the lease asks once per borrow and
+  // the pool's periodic idle check asks too, while usable() (at every release
+  // and pool lookup) only looks at what was read already.
+  bool quiet() const noexcept;
   bool usable() const noexcept override;
+  bool idle_check() const noexcept override;
 
   net::awaitable<Result<LoginOutcome>> login(const BackendLogin& login);
   net::awaitable<Result<LoginOutcome>> change_user(const BackendLogin& login);

@@ -88,7 +88,7 @@ net::awaitable<std::optional<LeaseFailure>> ServerLease::acquire(const ClientSta
       auto failure = co_await borrow(client);
       if (failure) co_return failure;
     }
-    if (!server_->usable()) {
+    if (!server_->quiet()) {
       release(false, true);
       ++attempt;
       continue;

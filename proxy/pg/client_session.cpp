@@ -162,14 +162,23 @@ net::awaitable<bool> ClientSession::wait_writable() {
 }
 
 net::awaitable<bool> ClientSession::write_client(ByteSpan bytes) {
+  co_return co_await write_client(bytes, {});
+}
+
+net::awaitable<bool> ClientSession::write_client(ByteSpan first, ByteSpan second) {
   if (client_writing_ && !co_await wait_writable()) co_return false;
   net::error_code ec;
   client_writing_ = true;
-  co_await client_.write(net::asio::buffer(bytes.data(), bytes.size()), ec);
+  // One gathered send: a result and the ReadyForQuery the proxy composed
+  // leave in one system call.
+  std::array<net::asio::const_buffer, 2> buffers{net::asio::buffer(first.data(), first.size()),
+                                                 net::asio::buffer(second.data(), second.size())};
+  co_await client_.write(buffers, ec);
   client_writing_ = false;
   write_done_.cancel();
-  if (shard_) pool::ShardCounters::add(shard_->counters().bytes_sent, bytes.size());
-  metrics::count_client_bytes(Protocol::postgres, 0, bytes.size());
+  std::size_t n = first.size() + second.size();
+  if (shard_) pool::ShardCounters::add(shard_->counters().bytes_sent, n);
+  metrics::count_client_bytes(Protocol::postgres, 0, n);
   if (!notify_queue_.empty()) kick_notifications();
   co_return !ec;
 }
@@ -1163,10 +1172,15 @@ net::awaitable<void> ClientSession::server_to_client() {
         continue;
       }
       // Nothing in flight: the lease may end here. The ReadyForQuery waits
-      // until the proxy's own work on the connection is done.
-      if (run > 0 && !co_await write_client(reader.avail().first(run))) break;
-      reader.consume(run + step.size);
-      run = 0;
+      // until the proxy's own work on the connection is done; without such
+      // work it leaves with the result in one send.
+      const bool internal_work =
+          (tx != 'I' && mode_ == PoolMode::statement) || (tx == 'I' && probe_needed_);
+      if (internal_work) {
+        if (run > 0 && !co_await write_client(reader.avail().first(run))) break;
+        reader.consume(run + step.size);
+        run = 0;
+      }
       Bytes out;
       internal_busy_ = true;
       bool ok = true;
@@ -1190,7 +1204,11 @@ net::awaitable<void> ClientSession::server_to_client() {
       // PostgreSQL sends pending notifications right before ReadyForQuery 'I'.
       if (tx == 'I') append_notifications(out);
       codec::append_ready_for_query(out, tx);
-      if (!co_await write_client(out)) break;
+      if (!co_await write_client(reader.avail().first(run), out)) break;
+      if (!internal_work) {
+        reader.consume(run + step.size);
+        run = 0;
+      }
       if (tx == 'I' && pins_ == 0 && !in_flight() && server_->reader().size() == 0) {
         release_server(true);
         relay_running_ = false;

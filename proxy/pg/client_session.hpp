@@ -129,6 +129,7 @@ class ClientSession : public std::enable_shared_from_this<ClientSession>, public
 
   net::awaitable<bool> wait_writable();
   net::awaitable<bool> write_client(ByteSpan bytes);
+  net::awaitable<bool> write_client(ByteSpan first, ByteSpan second);
   net::awaitable<bool> write_server(ByteSpan bytes);
   // FATAL ErrorResponse, then close.
   net::awaitable<void> fatal(std::string_view sqlstate, std::string_view message);
