@@ -99,9 +99,13 @@ net::awaitable<Result<Opened>> ServerConnection::open(const Endpoint& backend,
   co_return opened;
 }
 
-bool ServerConnection::usable() const noexcept { return !channel_.has_input(); }
+bool ServerConnection::usable() const noexcept {
+  return !channel_.has_input();
+}
 
-bool ServerConnection::idle_check() const noexcept { return quiet(); }
+bool ServerConnection::idle_check() const noexcept {
+  return quiet();
+}
 
 bool ServerConnection::quiet() const noexcept {
   if (channel_.has_input()) return false;
