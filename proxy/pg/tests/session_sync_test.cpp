@@ -35,6 +35,13 @@ TEST(SessionSync, WhatMayChangeSessionState) {
   EXPECT_TRUE(may_change_session("set", "SET work_mem = '1MB'"));
   EXPECT_TRUE(may_change_session("ddl", "CREATE TEMP TABLE x (a int)"));
   EXPECT_TRUE(may_change_session("select", "SELECT pg_advisory_lock(1)"));
+  // NOTIFY changes nothing of the session; LISTEN and UNLISTEN do.
+  EXPECT_FALSE(may_change_session("notify", "NOTIFY vm_updates, 'x'"));
+  EXPECT_FALSE(may_change_session("notify", "  notify c"));
+  EXPECT_TRUE(may_change_session("notify", "LISTEN vm_updates"));
+  EXPECT_TRUE(may_change_session("notify", "UNLISTEN *"));
+  EXPECT_TRUE(may_change_session("notify", "NOTIFY c; LISTEN d"));
+  EXPECT_TRUE(may_change_session("notify", "notifyx"));
   EXPECT_TRUE(may_change_session("select", "select SET_CONFIG('a.b', '1', false)"));
   EXPECT_TRUE(may_change_session("select", "SELECT 1; SET work_mem = '1MB'"));
   EXPECT_TRUE(may_change_session("other", "DECLARE c CURSOR WITH HOLD FOR SELECT 1"));
