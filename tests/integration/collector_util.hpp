@@ -17,6 +17,7 @@
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
+#include "tests/integration/admin_util.hpp"
 #include "tests/integration/audit_util.hpp"
 #include "tests/support/http_client.hpp"
 #include "tests/support/proxy_process.hpp"
