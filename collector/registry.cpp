@@ -1,7 +1,10 @@
 #include "collector/registry.hpp"
 
+#include <ctime>
+
 #include <fmt/format.h>
 
+#include "audit/json_line.hpp"
 #include "collector/api_key.hpp"
 #include "collector/durable_file.hpp"
 
@@ -20,11 +23,9 @@ Clock::time_point from_unix(std::int64_t s) {
 }
 
 std::string utc_text(Clock::time_point t) {
-  time_t secs = static_cast<time_t>(unix_seconds(t));
-  struct tm tm {};
-  gmtime_r(&secs, &tm);
-  return fmt::format("{:04}-{:02}-{:02}T{:02}:{:02}:{:02}Z", tm.tm_year + 1900, tm.tm_mon + 1,
-                     tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec);
+  std::string out;
+  audit::append_utc_time(t, out);
+  return out;
 }
 
 // The statistics a heartbeat may carry (seed 001: queries collected,

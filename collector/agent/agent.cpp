@@ -130,7 +130,8 @@ class Agent {
     if (!got) {
       error(fmt::format("collection from {} failed: {}", source_->name(), got.error().message));
       // Reconnect with backoff, never slower than the configured interval.
-      collect_backoff_ = std::clamp(collect_backoff_ * 2, milliseconds(1000), config_.collection_interval);
+      collect_backoff_ =
+          std::min(std::max(collect_backoff_ * 2, milliseconds(1000)), config_.collection_interval);
       next_collection_ = Steady::now() + collect_backoff_;
       return;
     }
@@ -164,7 +165,7 @@ class Agent {
       std::string message;
       Delivery d = backend_.send_batch(front.body, message);
       if (d == Delivery::retry) {
-        send_backoff_ = std::clamp(send_backoff_ * 2, milliseconds(1000), kMaxSendBackoff);
+        send_backoff_ = std::min(std::max(send_backoff_ * 2, milliseconds(1000)), kMaxSendBackoff);
         next_send_ = Steady::now() + send_backoff_;
         spdlog::warn("collector {}: batch {} not delivered ({}); retrying in {} ms",
                      config_.collector_id, front.id, message, send_backoff_.count());
@@ -203,7 +204,7 @@ class Agent {
 
 std::atomic<bool> g_stop{false};
 
-extern "C" void on_stop_signal(int) {
+void on_stop_signal(int) {
   g_stop.store(true);
 }
 

@@ -3,6 +3,7 @@
 #include <openssl/rand.h>
 
 #include <array>
+#include <tuple>
 
 #include <fmt/format.h>
 

@@ -1,6 +1,9 @@
 // mysql.slow_log through Connector/C (see source.hpp for the window rule).
 #include <mysql.h>
 
+#include <cstdlib>
+#include <memory>
+
 #include <fmt/format.h>
 
 #include "collector/agent/source.hpp"

@@ -2,7 +2,9 @@
 // (see source.hpp).
 #include <libpq-fe.h>
 
+#include <algorithm>
 #include <cmath>
+#include <memory>
 #include <cstdlib>
 
 #include <fmt/format.h>
@@ -92,7 +94,10 @@ class PgSource final : public Source {
       }
       // Fewer calls than last time: the entry was evicted or reset and
       // counts from zero again.
-      if (calls < prev_calls) prev_calls = prev_rows = 0, prev_ms = 0;
+      if (calls < prev_calls) {
+        prev_calls = prev_rows = 0;
+        prev_ms = 0;
+      }
       std::uint64_t d_calls = calls - prev_calls;
       if (d_calls == 0) continue;
       double mean_ms = std::max(0.0, total_ms - prev_ms) / static_cast<double>(d_calls);

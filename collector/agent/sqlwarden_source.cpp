@@ -1,4 +1,6 @@
 // A sqlwarden's own wire-level slow log through its admin API (see source.hpp).
+#include <algorithm>
+
 #include <fmt/format.h>
 
 #include "collector/agent/http_client.hpp"

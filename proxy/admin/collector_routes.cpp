@@ -158,9 +158,9 @@ void add_collector_routes(Router& router, Registry& registry) {
                auto body = req.json_body({"name", "type", "team_id", "config",
                                           "collection_interval_minutes", "auto_collect"});
                if (!body) co_return bad_request(body.error());
-               auto reg = collector::parse_registration(*body);
-               if (!reg) co_return bad_request(reg.error());
-               co_return co_await run_blocking([&registry, reg = std::move(*reg)] {
+               auto parsed = collector::parse_registration(*body);
+               if (!parsed) co_return bad_request(parsed.error());
+               co_return co_await run_blocking([&registry, reg = std::move(*parsed)] {
                  auto out = registry.register_collector(reg, Clock::now());
                  return out ? json_response(*out, 201) : failure(out.error());
                });

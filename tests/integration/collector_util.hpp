@@ -81,8 +81,16 @@ inline Registered register_collector(std::uint16_t port, const std::string& type
   return {j["id"].get<std::uint64_t>(), j["api_key"].get<std::string>()};
 }
 
+// {} when the backend does not answer (it may be down on purpose).
 inline Json collector_view(std::uint16_t port, std::uint64_t id) {
-  return admin_get(port, fmt::format("/api/v1/collectors/{}", id));
+  Json j = admin_get(port, fmt::format("/api/v1/collectors/{}", id));
+  return j.is_object() ? j : Json::object();
+}
+
+// A string statistic of the last heartbeat ("state", "last_error").
+inline std::string agent_text(const Json& view, const char* name) {
+  if (!view.contains("stats") || !view["stats"].is_object()) return {};
+  return view["stats"].value(name, std::string());
 }
 
 // The received queries, aggregated by fingerprint.
@@ -99,7 +107,8 @@ inline std::uint64_t total_count(const Json& queries) {
 
 inline std::uint64_t agent_stat(const Json& view, const char* name) {
   if (!view.is_object() || !view.contains("stats") || !view["stats"].is_object()) return 0;
-  return view["stats"].value(name, std::uint64_t{0});
+  auto it = view["stats"].find(name);
+  return it != view["stats"].end() && it->is_number_unsigned() ? it->get<std::uint64_t>() : 0;
 }
 
 inline int post_command(std::uint16_t port, std::uint64_t id, const std::string& command,
