@@ -141,7 +141,14 @@ class Agent {
       error(fmt::format("the source dropped {} slow-log entries before they were read",
                         got->missed));
     std::uint64_t calls = 0;
-    for (const auto& q : got->queries) calls += q.value("calls", std::uint64_t{1});
+    for (auto& q : got->queries) {
+      calls += q.value("calls", std::uint64_t{1});
+      // A multi-megabyte INSERT would exceed the backend's body limit; its
+      // start is enough to fingerprint and recognise it.
+      if (auto text = q.find("query"); text != q.end() && text->is_string() &&
+                                       text->get_ref<const std::string&>().size() > kMaxQueryTextBytes)
+        *text = text->get<std::string>().substr(0, kMaxQueryTextBytes);
+    }
     auto dropped = state_.add_collection(got->queries, source_->name(), std::move(got->cursor),
                                          config_.max_batch_queries, config_.max_spool_batches);
     if (!dropped) {

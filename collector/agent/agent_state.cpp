@@ -67,10 +67,16 @@ Result<std::uint64_t> AgentState::add_collection(const json& queries, const char
                                                  std::size_t max_pending) {
   AgentState before = *this;
   std::uint64_t dropped = 0;
-  for (std::size_t at = 0; at < queries.size(); at += max_batch) {
+  for (std::size_t at = 0; at < queries.size();) {
+    // At most max_batch queries and about kMaxBatchBytes per POST (the
+    // admin server's default body limit is 1 MiB).
     json part = json::array();
-    for (std::size_t i = at; i < std::min(queries.size(), at + max_batch); ++i)
-      part.push_back(queries[i]);
+    std::size_t bytes = 0;
+    while (at < queries.size() && part.size() < max_batch &&
+           (part.empty() || bytes + queries[at].dump().size() <= kMaxBatchBytes)) {
+      bytes += queries[at].dump().size();
+      part.push_back(queries[at++]);
+    }
     std::string id = fmt::format("{}-{}", prefix_, next_seq_++);
     json body = {{"batch_id", id}, {"source", source}, {"queries", part}};
     pending_.push_back(PendingBatch{id, body.dump(), part.size()});

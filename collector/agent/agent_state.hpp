@@ -17,6 +17,11 @@
 
 namespace sw::collector::agent {
 
+// A batch body stays below this (plus one query); queries longer than
+// kMaxQueryTextBytes are cut by the agent before they are queued.
+inline constexpr std::size_t kMaxBatchBytes = 512 * 1024;
+inline constexpr std::size_t kMaxQueryTextBytes = 64 * 1024;
+
 struct PendingBatch {
   std::string id;
   std::string body;  // the JSON POST body, as sent every time

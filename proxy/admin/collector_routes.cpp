@@ -126,7 +126,7 @@ Response queue_command(Registry& registry, Request& req) {
   return json_response(collector::command_json(*queued), 201);
 }
 
-Response received_queries(const Registry& registry, Request& req) {
+Response received_queries(Registry& registry, Request& req) {
   auto id = collector_id(req);
   if (!id) return no_such_collector();
   auto sort = audit::api::digest_sort(req.query_param("sort"));
@@ -150,41 +150,57 @@ Response received_queries(const Registry& registry, Request& req) {
   return text_response(std::move(out), "application/json");
 }
 
+// Operator routes: the registry's lock may wait for an fsync, so every
+// handler runs off the workers. Collectors belong to no tenant: a
+// tenant-scoped token is refused.
+using OperatorBody = std::function<Response(Registry&, Request&)>;
+
+Handler operator_route(Registry& registry, OperatorBody body) {
+  return [&registry, body = std::move(body)](Request& req) -> net::awaitable<Response> {
+    if (!req.principal.tenant.empty())
+      co_return error_response(403, "forbidden",
+                               "collectors belong to no tenant: use a token without a tenant scope");
+    co_return co_await run_blocking([&registry, &body, &req] { return body(registry, req); });
+  };
+}
+
+Response register_collector(Registry& registry, Request& req) {
+  auto body = req.json_body(
+      {"name", "type", "team_id", "config", "collection_interval_minutes", "auto_collect"});
+  if (!body) return bad_request(body.error());
+  auto parsed = collector::parse_registration(*body);
+  if (!parsed) return bad_request(parsed.error());
+  auto out = registry.register_collector(*parsed, Clock::now());
+  return out ? json_response(*out, 201) : failure(out.error());
+}
+
+Response list_collectors(Registry& registry, Request&) {
+  json list = registry.list(Clock::now());
+  std::size_t n = list.size();
+  return json_response({{"collectors", std::move(list)},
+                        {"count", n},
+                        {"offline_after_seconds", registry.options().offline_after.count()}});
+}
+
+Response describe_collector(Registry& registry, Request& req) {
+  auto id = collector_id(req);
+  if (!id) return no_such_collector();
+  auto v = registry.describe(*id, Clock::now());
+  return v ? json_response(*v) : failure(v.error());
+}
+
 }  // namespace
 
 void add_collector_routes(Router& router, Registry& registry) {
   router.add("POST", "/api/v1/collectors/register", AdminRole::admin,
-             [&registry](Request& req) -> net::awaitable<Response> {
-               auto body = req.json_body({"name", "type", "team_id", "config",
-                                          "collection_interval_minutes", "auto_collect"});
-               if (!body) co_return bad_request(body.error());
-               auto parsed = collector::parse_registration(*body);
-               if (!parsed) co_return bad_request(parsed.error());
-               co_return co_await run_blocking([&registry, reg = std::move(*parsed)] {
-                 auto out = registry.register_collector(reg, Clock::now());
-                 return out ? json_response(*out, 201) : failure(out.error());
-               });
-             });
-  router.add_sync("GET", "/api/v1/collectors", AdminRole::read, [&registry](Request&) {
-    json list = registry.list(Clock::now());
-    std::size_t n = list.size();
-    return json_response({{"collectors", std::move(list)},
-                          {"count", n},
-                          {"offline_after_seconds", registry.options().offline_after.count()}});
-  });
-  router.add_sync("GET", "/api/v1/collectors/{id}", AdminRole::read, [&registry](Request& req) {
-    auto id = collector_id(req);
-    if (!id) return no_such_collector();
-    auto v = registry.describe(*id, Clock::now());
-    return v ? json_response(*v) : failure(v.error());
-  });
+             operator_route(registry, register_collector));
+  router.add("GET", "/api/v1/collectors", AdminRole::read, operator_route(registry, list_collectors));
+  router.add("GET", "/api/v1/collectors/{id}", AdminRole::read,
+             operator_route(registry, describe_collector));
   router.add("POST", "/api/v1/collectors/{id}/commands", AdminRole::admin,
-             [&registry](Request& req) -> net::awaitable<Response> {
-               co_return co_await run_blocking(
-                   [&registry, &req] { return queue_command(registry, req); });
-             });
-  router.add_sync("GET", "/api/v1/collectors/{id}/queries", AdminRole::read,
-                  [&registry](Request& req) { return received_queries(registry, req); });
+             operator_route(registry, queue_command));
+  router.add("GET", "/api/v1/collectors/{id}/queries", AdminRole::read,
+             operator_route(registry, received_queries));
   router.add_own_auth("POST", "/api/v1/collectors/{id}/heartbeat", keyed(registry, heartbeat));
   router.add_own_auth("POST", "/api/v1/collectors/{id}/queries", keyed(registry, receive_batch));
 }
