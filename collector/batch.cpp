@@ -31,7 +31,8 @@ Result<std::string> text_field(const json& j, std::initializer_list<const char*>
                                std::string_view what) {
   const json* v = field(j, names);
   if (!v) return std::string();
-  if (!v->is_string()) return make_error(Errc::invalid_argument, fmt::format("{} must be a string", what));
+  if (!v->is_string())
+    return make_error(Errc::invalid_argument, fmt::format("{} must be a string", what));
   return v->get<std::string>();
 }
 
@@ -142,8 +143,8 @@ Result<CollectedQuery> parse_query(const json& q, parsers::Dialect dialect, Cloc
 Result<Clock::time_point> parse_utc_time(std::string_view text) {
   std::string s(text);
   int y = 0, mo = 0, d = 0, h = 0, mi = 0, sec = 0, used = 0;
-  if (std::sscanf(s.c_str(), "%4d-%2d-%2d%*1[T ]%2d:%2d:%2d%n", &y, &mo, &d, &h, &mi, &sec,
-                  &used) < 6 ||
+  if (std::sscanf(s.c_str(), "%4d-%2d-%2d%*1[T ]%2d:%2d:%2d%n", &y, &mo, &d, &h, &mi, &sec, &used) <
+          6 ||
       mo < 1 || mo > 12 || d < 1 || d > 31 || h > 23 || mi > 59 || sec > 60)
     return make_error(Errc::invalid_argument,
                       "start_time must look like 2026-12-02T14:00:00.123456Z (UTC)");
@@ -193,7 +194,9 @@ Result<Batch> parse_batch(const json& body, parsers::Dialect dialect, Clock::tim
                       fmt::format("a batch holds at most {} queries", max_queries));
   for (std::size_t i = 0; i < queries->size(); ++i) {
     auto q = parse_query((*queries)[i], dialect, now);
-    if (!q) return make_error(Errc::invalid_argument, fmt::format("queries[{}]: {}", i, q.error().message));
+    if (!q)
+      return make_error(Errc::invalid_argument,
+                        fmt::format("queries[{}]: {}", i, q.error().message));
     batch.queries.push_back(std::move(*q));
   }
   return batch;
@@ -202,17 +205,17 @@ Result<Batch> parse_batch(const json& body, parsers::Dialect dialect, Clock::tim
 json stored_batch_json(const Batch& batch) {
   json queries = json::array();
   for (const auto& q : batch.queries) {
-    queries.push_back(
-        {{"fingerprint", fmt::format("{:016x}", q.fingerprint)},
-         {"normalized", q.normalized},
-         {"kind", q.kind},
-         {"database", q.database},
-         {"user", q.user},
-         {"duration_us", q.duration_us},
-         {"calls", q.calls},
-         {"rows", q.rows},
-         {"time_us", std::chrono::duration_cast<std::chrono::microseconds>(q.time.time_since_epoch())
-                         .count()}});
+    queries.push_back({{"fingerprint", fmt::format("{:016x}", q.fingerprint)},
+                       {"normalized", q.normalized},
+                       {"kind", q.kind},
+                       {"database", q.database},
+                       {"user", q.user},
+                       {"duration_us", q.duration_us},
+                       {"calls", q.calls},
+                       {"rows", q.rows},
+                       {"time_us", std::chrono::duration_cast<std::chrono::microseconds>(
+                                       q.time.time_since_epoch())
+                                       .count()}});
   }
   return {{"batch_id", batch.batch_id}, {"source", batch.source}, {"queries", queries}};
 }
@@ -225,7 +228,8 @@ Result<Batch> batch_from_stored(const json& j) {
   if (!id || !id->is_string() || !queries || !queries->is_array())
     return make_error(Errc::invalid_argument, "not a stored batch");
   batch.batch_id = id->get<std::string>();
-  if (const json* s = field(j, {"source"}); s && s->is_string()) batch.source = s->get<std::string>();
+  if (const json* s = field(j, {"source"}); s && s->is_string())
+    batch.source = s->get<std::string>();
   for (const auto& q : *queries) {
     if (!q.is_object()) return make_error(Errc::invalid_argument, "not a stored query");
     CollectedQuery c;

@@ -29,9 +29,8 @@ nlohmann::json command_json(const Command& c) {
   return {{"id", c.id},
           {"command", command_name(c.kind)},
           {"payload", c.payload},
-          {"created_unix", std::chrono::duration_cast<std::chrono::seconds>(
-                               c.created.time_since_epoch())
-                               .count()}};
+          {"created_unix",
+           std::chrono::duration_cast<std::chrono::seconds>(c.created.time_since_epoch()).count()}};
 }
 
 }  // namespace sw::collector

@@ -133,7 +133,8 @@ Status Registry::load() {
   auto corrupt = [&path](std::string_view what) {
     return make_error(Errc::config, fmt::format("{}: {}", path, what));
   };
-  if (!root.is_object() || !root["collectors"].is_array()) return corrupt("not a collector registry");
+  if (!root.is_object() || !root["collectors"].is_array())
+    return corrupt("not a collector registry");
   // Written by save_locked(); a wrong type below means the file was edited
   // by hand: refuse to start rather than guess.
   try {
@@ -173,7 +174,8 @@ Status Registry::load() {
 
 Status Registry::load_batches(Entry& e) {
   auto text = read_whole_file(queries_path(e.id));
-  if (!text) return text.error().code == Errc::not_found ? Status{} : Status{std::move(text).error()};
+  if (!text)
+    return text.error().code == Errc::not_found ? Status{} : Status{std::move(text).error()};
   std::string_view rest = *text;
   while (!rest.empty()) {
     auto nl = rest.find('\n');
@@ -182,7 +184,8 @@ Status Registry::load_batches(Entry& e) {
     rest.remove_prefix(nl + 1);
     auto batch = batch_from_stored(json::parse(line, nullptr, false));
     if (!batch)
-      return make_error(Errc::config, fmt::format("{}: {}", queries_path(e.id), batch.error().message));
+      return make_error(Errc::config,
+                        fmt::format("{}: {}", queries_path(e.id), batch.error().message));
     if (e.batch_ids.insert(batch->batch_id).second) aggregate(e, *batch);
   }
   return {};

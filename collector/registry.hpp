@@ -59,8 +59,8 @@ bool is_online(std::optional<Clock::time_point> last_heartbeat, Clock::time_poin
                std::chrono::seconds offline_after) noexcept;
 
 struct BatchOutcome {
-  bool duplicate = false;     // this batch id was accepted before: nothing added
-  std::size_t accepted = 0;   // queries added
+  bool duplicate = false;    // this batch id was accepted before: nothing added
+  std::size_t accepted = 0;  // queries added
 };
 
 class Registry {

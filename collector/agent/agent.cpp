@@ -25,8 +25,8 @@ constexpr milliseconds kMaxSendBackoff{60000};
 
 class Agent {
  public:
-  Agent(AgentConfig config, AgentState state, BackendClient backend,
-        std::unique_ptr<Source> source, const std::atomic<bool>& stop)
+  Agent(AgentConfig config, AgentState state, BackendClient backend, std::unique_ptr<Source> source,
+        const std::atomic<bool>& stop)
       : config_(std::move(config)),
         state_(std::move(state)),
         backend_(std::move(backend)),
@@ -107,10 +107,10 @@ class Agent {
       if (auto applied = apply_update(config_, c.payload); !applied)
         error(fmt::format("command {} update_config refused: {}", c.id, applied.error().message));
       else
-        spdlog::info("collector {}: configuration updated (min_exec_time_ms {}, collection every "
-                     "{} ms)",
-                     config_.collector_id, config_.db.min_exec_time_ms,
-                     config_.collection_interval.count());
+        spdlog::info(
+            "collector {}: configuration updated (min_exec_time_ms {}, collection every "
+            "{} ms)",
+            config_.collector_id, config_.db.min_exec_time_ms, config_.collection_interval.count());
     } else {
       error(fmt::format("command {}: unknown command \"{}\"", c.id, c.command));
     }
@@ -138,15 +138,16 @@ class Agent {
     collect_backoff_ = milliseconds(0);
     ++collections_;
     if (got->missed)
-      error(fmt::format("the source dropped {} slow-log entries before they were read",
-                        got->missed));
+      error(
+          fmt::format("the source dropped {} slow-log entries before they were read", got->missed));
     std::uint64_t calls = 0;
     for (auto& q : got->queries) {
       calls += q.value("calls", std::uint64_t{1});
       // A multi-megabyte INSERT would exceed the backend's body limit; its
       // start is enough to fingerprint and recognise it.
-      if (auto text = q.find("query"); text != q.end() && text->is_string() &&
-                                       text->get_ref<const std::string&>().size() > kMaxQueryTextBytes)
+      if (auto text = q.find("query");
+          text != q.end() && text->is_string() &&
+          text->get_ref<const std::string&>().size() > kMaxQueryTextBytes)
         *text = text->get<std::string>().substr(0, kMaxQueryTextBytes);
     }
     auto dropped = state_.add_collection(got->queries, source_->name(), std::move(got->cursor),
@@ -160,8 +161,7 @@ class Agent {
                           *dropped, config_.max_spool_batches));
       if (!got->queries.empty())
         spdlog::info("collector {}: collected {} slow quer{} from {}", config_.collector_id,
-                     got->queries.size(), got->queries.size() == 1 ? "y" : "ies",
-                     source_->name());
+                     got->queries.size(), got->queries.size() == 1 ? "y" : "ies", source_->name());
     }
     next_collection_ = Steady::now() + config_.collection_interval;
   }

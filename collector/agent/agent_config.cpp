@@ -32,7 +32,9 @@ Status read_db(const json& j, DbConfig& db) {
   for (const auto& [key, v] : j.items()) {
     if (key == "host" || key == "user" || key == "database") {
       if (!v.is_string()) return bad(fmt::format("db_config.{}: expected a string", key));
-      (key == "host" ? next.host : key == "user" ? next.user : next.database) = v.get<std::string>();
+      (key == "host"   ? next.host
+       : key == "user" ? next.user
+                       : next.database) = v.get<std::string>();
     } else if (key == "password") {
       if (!v.is_string()) return bad("db_config.password: expected a string");
       next.password = Secret(v.get<std::string>());
@@ -73,10 +75,11 @@ Result<AgentConfig> parse_agent_config(std::string_view text, const std::string&
   json j = json::parse(text, nullptr, false);
   if (!j.is_object()) return bad("the config file is not a JSON object");
   AgentConfig c;
-  static constexpr std::string_view kKnown[] = {
-      "collector_id",        "api_key",           "backend_url",       "db_type",
-      "db_config",           "heartbeat_interval", "collection_interval", "state_dir",
-      "max_spool_batches",   "max_batch_queries"};
+  static constexpr std::string_view kKnown[] = {"collector_id",        "api_key",
+                                                "backend_url",         "db_type",
+                                                "db_config",           "heartbeat_interval",
+                                                "collection_interval", "state_dir",
+                                                "max_spool_batches",   "max_batch_queries"};
   for (const auto& [key, v] : j.items()) {
     bool known = false;
     for (auto k : kKnown) known = known || key == k;

@@ -56,9 +56,14 @@ Status AgentState::save() const {
   json pending = json::array();
   for (const auto& b : pending_)
     pending.push_back({{"id", b.id}, {"body", b.body}, {"queries", b.queries}});
-  json j = {{"version", 1},         {"prefix", prefix_},         {"next_seq", next_seq_},
-            {"cursor", cursor_},    {"last_command", last_command_}, {"stopped", stopped_},
-            {"dropped", dropped_},  {"pending", pending}};
+  json j = {{"version", 1},
+            {"prefix", prefix_},
+            {"next_seq", next_seq_},
+            {"cursor", cursor_},
+            {"last_command", last_command_},
+            {"stopped", stopped_},
+            {"dropped", dropped_},
+            {"pending", pending}};
   return write_file_atomically(path_, j.dump() + "\n");
 }
 

@@ -33,8 +33,8 @@ Headers BackendClient::headers() const {
 Result<std::vector<RemoteCommand>> BackendClient::heartbeat(const json& stats,
                                                             std::uint64_t ack) const {
   json body = {{"stats", stats}, {"ack", ack}};
-  auto reply = http_.request("POST", fmt::format("/api/v1/collectors/{}/heartbeat", id_),
-                             headers(), body.dump());
+  auto reply = http_.request("POST", fmt::format("/api/v1/collectors/{}/heartbeat", id_), headers(),
+                             body.dump());
   if (!reply) return std::move(reply).error();
   if (reply->status != 200) return make_error(Errc::io, "heartbeat: " + describe(*reply));
   json j = json::parse(reply->body, nullptr, false);

@@ -31,7 +31,8 @@ class BackendClient {
 
   // Sends statistics and the highest command id already run; returns the
   // commands still pending.
-  Result<std::vector<RemoteCommand>> heartbeat(const nlohmann::json& stats, std::uint64_t ack) const;
+  Result<std::vector<RemoteCommand>> heartbeat(const nlohmann::json& stats,
+                                               std::uint64_t ack) const;
   // `message` gets the reason for retry/rejected.
   Delivery send_batch(const std::string& body, std::string& message) const;
 

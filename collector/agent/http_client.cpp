@@ -132,7 +132,8 @@ Result<HttpReply> HttpClient::request(std::string_view method, std::string_view 
   if (ec == beast::error::timeout)
     return make_error(Errc::timeout, fmt::format("{} {}: timed out", method, path));
   if (ec)
-    return make_error(Errc::io, fmt::format("{} {}{}: {}", method, url_.base_path, path, ec.message()));
+    return make_error(Errc::io,
+                      fmt::format("{} {}{}: {}", method, url_.base_path, path, ec.message()));
   return HttpReply{res.result_int(), std::move(res.body())};
 }
 

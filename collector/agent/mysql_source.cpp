@@ -36,8 +36,7 @@ Result<Conn> connect(const DbConfig& db) {
   mysql_options(m.get(), MYSQL_OPT_WRITE_TIMEOUT, &timeout);
   mysql_options(m.get(), MYSQL_SET_CHARSET_NAME, "utf8mb4");
   if (!mysql_real_connect(m.get(), db.host.c_str(), db.user.c_str(), db.password.reveal().c_str(),
-                          db.database.empty() ? nullptr : db.database.c_str(), db.port, nullptr,
-                          0))
+                          db.database.empty() ? nullptr : db.database.c_str(), db.port, nullptr, 0))
     return failure(m.get(), "connect");
   return m;
 }
@@ -73,7 +72,8 @@ class MysqlSource final : public Source {
     if (!cursor.is_object() || !cursor.value("until", json()).is_string()) return out;
     std::string from = cursor["until"].get<std::string>();
     bool plain = !from.empty();
-    for (char c : from) plain = plain && ((c >= '0' && c <= '9') || c == '-' || c == ' ' || c == ':' || c == '.');
+    for (char c : from)
+      plain = plain && ((c >= '0' && c <= '9') || c == '-' || c == ' ' || c == ':' || c == '.');
     if (!plain) return make_error(Errc::invalid_argument, "mysql: the stored cursor is not a time");
     if (from >= until) {
       out.cursor = cursor;

@@ -4,8 +4,8 @@
 
 #include <algorithm>
 #include <cmath>
-#include <memory>
 #include <cstdlib>
+#include <memory>
 
 #include <fmt/format.h>
 
@@ -28,8 +28,8 @@ using PgResult = std::unique_ptr<PGresult, PgClear>;
 
 Result<Conn> connect(const DbConfig& db) {
   std::string port = std::to_string(db.port);
-  const char* keys[] = {"host",   "port",            "user", "password", "dbname",
-                        "connect_timeout", "application_name", nullptr};
+  const char* keys[] = {
+      "host", "port", "user", "password", "dbname", "connect_timeout", "application_name", nullptr};
   const char* values[] = {db.host.c_str(),
                           port.c_str(),
                           db.user.c_str(),

@@ -26,8 +26,8 @@ namespace sw::collector::agent {
 
 struct Collection {
   nlohmann::json queries = nlohmann::json::array();  // batch items (collector/batch.hpp)
-  nlohmann::json cursor;                              // pass to the next collect()
-  std::uint64_t missed = 0;                           // lost at the source before we read them
+  nlohmann::json cursor;                             // pass to the next collect()
+  std::uint64_t missed = 0;                          // lost at the source before we read them
 };
 
 class Source {

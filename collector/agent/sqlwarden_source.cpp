@@ -30,8 +30,8 @@ class SqlwardenSource final : public Source {
     Collection out;
     // Page until the log is drained, so one collection leaves no backlog.
     for (int page = 0; page < 100; ++page) {
-      auto reply = http.request("GET", fmt::format("/api/v1/slow?since={}&limit={}", since, kPage),
-                                headers);
+      auto reply =
+          http.request("GET", fmt::format("/api/v1/slow?since={}&limit={}", since, kPage), headers);
       if (!reply) return std::move(reply).error();
       if (reply->status != 200)
         return make_error(Errc::io, fmt::format("sqlwarden slow log: HTTP {}", reply->status));
@@ -45,15 +45,16 @@ class SqlwardenSource final : public Source {
         auto us = e.value("duration_us", std::uint64_t{0});
         if (us < std::uint64_t{db.min_exec_time_ms} * 1000) continue;
         std::string text = e.value("text", std::string());
-        json item = {{"query", text.empty() ? e.value("normalized", std::string()) : text},
-                     {"fingerprint", e.value("fingerprint", std::string())},
-                     {"normalized", e.value("normalized", std::string())},
-                     {"kind", e.value("kind", std::string())},
-                     {"dialect", e.value("protocol", std::string()) == "postgres" ? "postgres" : "mysql"},
-                     {"user", e.value("user", std::string())},
-                     {"database", e.value("database", std::string())},
-                     {"query_time_ms", static_cast<double>(us) / 1000.0},
-                     {"rows", e.value("rows", std::int64_t{-1})}};
+        json item = {
+            {"query", text.empty() ? e.value("normalized", std::string()) : text},
+            {"fingerprint", e.value("fingerprint", std::string())},
+            {"normalized", e.value("normalized", std::string())},
+            {"kind", e.value("kind", std::string())},
+            {"dialect", e.value("protocol", std::string()) == "postgres" ? "postgres" : "mysql"},
+            {"user", e.value("user", std::string())},
+            {"database", e.value("database", std::string())},
+            {"query_time_ms", static_cast<double>(us) / 1000.0},
+            {"rows", e.value("rows", std::int64_t{-1})}};
         if (auto t = e.value("time", std::string()); !t.empty()) item["start_time"] = t;
         out.queries.push_back(std::move(item));
       }

@@ -81,19 +81,25 @@ TEST(AgentConfig, ErrorsNameTheKeyAndNeverTheSecret) {
     return c ? std::string() : c.error().message;
   };
   EXPECT_NE(error_of("[1]").find("JSON object"), std::string::npos);
-  EXPECT_NE(error_of(R"({"db_type": "oracle", "db_config": {}})").find("db_type"), std::string::npos);
-  EXPECT_NE(error_of(R"({"db_type": "mysql", "db_config": {}, "api_key": "k", "backend_url": "http://x"})")
-                .find("collector_id"),
+  EXPECT_NE(error_of(R"({"db_type": "oracle", "db_config": {}})").find("db_type"),
             std::string::npos);
-  EXPECT_NE(error_of(R"({"collector_id": 1, "api_key": "k", "backend_url": "ftp://x", "db_type": "mysql", "db_config": {}})")
-                .find("backend_url"),
-            std::string::npos);
+  EXPECT_NE(
+      error_of(
+          R"({"db_type": "mysql", "db_config": {}, "api_key": "k", "backend_url": "http://x"})")
+          .find("collector_id"),
+      std::string::npos);
+  EXPECT_NE(
+      error_of(
+          R"({"collector_id": 1, "api_key": "k", "backend_url": "ftp://x", "db_type": "mysql", "db_config": {}})")
+          .find("backend_url"),
+      std::string::npos);
   std::string m = error_of(
       R"({"collector_id": 1, "api_key": "k", "backend_url": "http://x", "db_type": "mysql",
           "db_config": {"password": "hunter2", "port": 70000}})");
   EXPECT_NE(m.find("db_config.port"), std::string::npos);
   EXPECT_EQ(m.find("hunter2"), std::string::npos);
-  EXPECT_NE(error_of(R"({"collector_id": 1, "typo": 1, "db_type": "mysql", "db_config": {}})").find("typo"),
+  EXPECT_NE(error_of(R"({"collector_id": 1, "typo": 1, "db_type": "mysql", "db_config": {}})")
+                .find("typo"),
             std::string::npos);
   EXPECT_FALSE(parse_url("http://user:pw@host:1"));
   EXPECT_FALSE(parse_url("http://host:0"));

@@ -13,7 +13,8 @@ using nlohmann::json;
 
 json queries(int n) {
   json q = json::array();
-  for (int i = 0; i < n; ++i) q.push_back({{"query", "select " + std::to_string(i)}, {"query_time_ms", 600}});
+  for (int i = 0; i < n; ++i)
+    q.push_back({{"query", "select " + std::to_string(i)}, {"query_time_ms", 600}});
   return q;
 }
 

@@ -60,17 +60,18 @@ TEST(Batch, RejectsBadInputWithAClearMessage) {
     return b ? std::string() : b.error().message;
   };
   EXPECT_NE(bad({{"queries", json::array()}}).find("batch_id"), std::string::npos);
-  EXPECT_NE(bad({{"batch_id", ""}, {"queries", json::array()}}).find("batch_id"), std::string::npos);
+  EXPECT_NE(bad({{"batch_id", ""}, {"queries", json::array()}}).find("batch_id"),
+            std::string::npos);
   EXPECT_NE(bad({{"batch_id", "x"}}).find("queries"), std::string::npos);
   EXPECT_NE(bad({{"batch_id", "x"}, {"queries", {{{"query", "select 1"}}}}}).find("query_time"),
             std::string::npos);
-  EXPECT_NE(bad({{"batch_id", "x"}, {"queries", {{{"query", 5}, {"query_time", 1}}}}})
-                .find("queries[0]"),
-            std::string::npos);
-  EXPECT_NE(bad({{"batch_id", "x"},
-                 {"queries", {{{"query", "s"}, {"query_time", 1}, {"calls", 0}}}}})
-                .find("calls"),
-            std::string::npos);
+  EXPECT_NE(
+      bad({{"batch_id", "x"}, {"queries", {{{"query", 5}, {"query_time", 1}}}}}).find("queries[0]"),
+      std::string::npos);
+  EXPECT_NE(
+      bad({{"batch_id", "x"}, {"queries", {{{"query", "s"}, {"query_time", 1}, {"calls", 0}}}}})
+          .find("calls"),
+      std::string::npos);
   EXPECT_NE(bad({{"batch_id", "x"}, {"queries", json::array({1, 2, 3})}}).find("at most 2"),
             std::string::npos);
   EXPECT_NE(bad({{"batch_id", "x"},
@@ -80,9 +81,10 @@ TEST(Batch, RejectsBadInputWithAClearMessage) {
 }
 
 TEST(Batch, StoredFormRoundTrips) {
-  json body = {{"batch_id", "b9"},
-               {"source", "pg_stat_statements"},
-               {"queries", {{{"query", "select pg_sleep($1)"}, {"query_time_ms", 600}, {"calls", 3}}}}};
+  json body = {
+      {"batch_id", "b9"},
+      {"source", "pg_stat_statements"},
+      {"queries", {{{"query", "select pg_sleep($1)"}, {"query_time_ms", 600}, {"calls", 3}}}}};
   auto b = parse_batch(body, parsers::Dialect::postgres, kNow, 10);
   ASSERT_TRUE(b) << b.error().message;
   auto back = batch_from_stored(stored_batch_json(*b));

@@ -150,9 +150,10 @@ TEST(Registry, CallsCountAsExecutions) {
   ASSERT_TRUE(reg->register_collector(*r, kT0));
   auto dialect = reg->dialect(1);
   ASSERT_TRUE(dialect);
-  auto b = parse_batch({{"batch_id", "p1"},
-                        {"queries", {{{"query", "SELECT pg_sleep($1)"}, {"query_time_ms", 600}, {"calls", 3}}}}},
-                       *dialect, kT0, 10);
+  auto b = parse_batch(
+      {{"batch_id", "p1"},
+       {"queries", {{{"query", "SELECT pg_sleep($1)"}, {"query_time_ms", 600}, {"calls", 3}}}}},
+      *dialect, kT0, 10);
   ASSERT_TRUE(b);
   ASSERT_TRUE(reg->add_batch(1, *b));
   auto rows = reg->queries(1, audit::DigestSort::count);

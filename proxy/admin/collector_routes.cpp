@@ -11,8 +11,8 @@ namespace sw::admin {
 
 namespace {
 
-using nlohmann::json;
 using collector::Registry;
+using nlohmann::json;
 using Clock = std::chrono::system_clock;
 
 std::optional<std::uint64_t> collector_id(const Request& req) {
@@ -44,8 +44,7 @@ Response failure(const Error& e) {
 
 // The collector's API key, checked for the {id} in the path. The answer
 // never says whether the id exists.
-std::optional<Response> refuse_key(const Registry& registry, const Request& req,
-                                   std::uint64_t id) {
+std::optional<Response> refuse_key(const Registry& registry, const Request& req, std::uint64_t id) {
   std::string key = req.header("x-collector-api-key");
   if (key.empty()) {
     auto r = error_response(401, "unauthorized", "send the collector's key: X-Collector-API-Key");
@@ -64,9 +63,8 @@ Handler keyed(Registry& registry, KeyedBody body) {
     auto id = collector_id(req);
     if (!id) co_return error_response(401, "unauthorized", "invalid API key for this collector");
     if (auto refused = refuse_key(registry, req, *id)) co_return *refused;
-    co_return co_await run_blocking([&registry, &body, &req, id = *id] {
-      return body(registry, req, id);
-    });
+    co_return co_await run_blocking(
+        [&registry, &body, &req, id = *id] { return body(registry, req, id); });
   };
 }
 
@@ -92,15 +90,14 @@ Response receive_batch(Registry& registry, Request& req, std::uint64_t id) {
   if (!body) return bad_request(body.error());
   auto dialect = registry.dialect(id);
   if (!dialect) return failure(dialect.error());
-  auto batch = collector::parse_batch(*body, *dialect, Clock::now(),
-                                      registry.options().max_batch_queries);
+  auto batch =
+      collector::parse_batch(*body, *dialect, Clock::now(), registry.options().max_batch_queries);
   if (!batch) return bad_request(batch.error());
   std::string batch_id = batch->batch_id;
   auto outcome = registry.add_batch(id, std::move(*batch));
   if (!outcome) return failure(outcome.error());
-  return json_response({{"batch_id", batch_id},
-                        {"accepted", outcome->accepted},
-                        {"duplicate", outcome->duplicate}});
+  return json_response(
+      {{"batch_id", batch_id}, {"accepted", outcome->accepted}, {"duplicate", outcome->duplicate}});
 }
 
 Response queue_command(Registry& registry, Request& req) {
@@ -158,8 +155,8 @@ using OperatorBody = std::function<Response(Registry&, Request&)>;
 Handler operator_route(Registry& registry, OperatorBody body) {
   return [&registry, body = std::move(body)](Request& req) -> net::awaitable<Response> {
     if (!req.principal.tenant.empty())
-      co_return error_response(403, "forbidden",
-                               "collectors belong to no tenant: use a token without a tenant scope");
+      co_return error_response(
+          403, "forbidden", "collectors belong to no tenant: use a token without a tenant scope");
     co_return co_await run_blocking([&registry, &body, &req] { return body(registry, req); });
   };
 }
@@ -194,7 +191,8 @@ Response describe_collector(Registry& registry, Request& req) {
 void add_collector_routes(Router& router, Registry& registry) {
   router.add("POST", "/api/v1/collectors/register", AdminRole::admin,
              operator_route(registry, register_collector));
-  router.add("GET", "/api/v1/collectors", AdminRole::read, operator_route(registry, list_collectors));
+  router.add("GET", "/api/v1/collectors", AdminRole::read,
+             operator_route(registry, list_collectors));
   router.add("GET", "/api/v1/collectors/{id}", AdminRole::read,
              operator_route(registry, describe_collector));
   router.add("POST", "/api/v1/collectors/{id}/commands", AdminRole::admin,

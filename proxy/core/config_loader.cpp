@@ -609,9 +609,9 @@ ConfigLoad load_toml_config_text(std::string_view text, std::string_view source_
   Config& cfg = out.config;
   // [tools] belongs to the AI tools (proxy/admin/tools/tools_config.hpp), which read it
   // themselves: the core snapshot does not need their keys.
-  c.unknown_keys(root, "",
-                 {"server", "admin", "audit", "collectors", "tools", "pool", "tenants", "users",
-                  "profiles"});
+  c.unknown_keys(
+      root, "",
+      {"server", "admin", "audit", "collectors", "tools", "pool", "tenants", "users", "profiles"});
 
   if (auto* s = c.table(root, "server", "")) {
     c.unknown_keys(

@@ -34,8 +34,9 @@ std::string api_path(std::uint64_t id, const char* what) {
 
 CommandResult superuser_psql(const std::string& db, const std::string& sql) {
   const Servers& s = servers();
-  return run_command(fmt::format("psql -X -q -v ON_ERROR_STOP=1 -h {} -p {} -U postgres -d {} -c {} 2>&1",
-                                 shell_quote(s.pg_socket_dir), s.pg_port, db, shell_quote(sql)));
+  return run_command(
+      fmt::format("psql -X -q -v ON_ERROR_STOP=1 -h {} -p {} -U postgres -d {} -c {} 2>&1",
+                  shell_quote(s.pg_socket_dir), s.pg_port, db, shell_quote(sql)));
 }
 
 // A fresh database with pg_stat_statements and the seed's monitoring grant.
@@ -56,12 +57,9 @@ END $$; GRANT pg_read_all_stats TO collector_mon)",
 }
 
 Json pg_agent_db(const std::string& db) {
-  return {{"host", "127.0.0.1"},
-          {"port", servers().pg_port},
-          {"user", "collector_mon"},
-          {"password", kMonitorPassword},
-          {"database", db},
-          {"min_exec_time_ms", 500}};
+  return {{"host", "127.0.0.1"},     {"port", servers().pg_port},
+          {"user", "collector_mon"}, {"password", kMonitorPassword},
+          {"database", db},          {"min_exec_time_ms", 500}};
 }
 
 void pg_run(PGconn* c, const std::string& sql) {
@@ -110,48 +108,53 @@ TEST(CollectorApi, KeysValidationIdempotenceAndRestart) {
   EXPECT_EQ(collector_view(port, 1)["status"], "ONLINE");
 
   // Commands: admin only, validated, delivered until acknowledged.
-  EXPECT_EQ(http_request(port, "POST", api_path(1, "commands"), "",
-                         R"({"command": "stop"})").status, 401);
-  expect_error(http_request(port, "POST", api_path(1, "commands"), "ops-secret",
-                            R"({"command": "reboot"})"),
-               400, "bad_request");
+  EXPECT_EQ(
+      http_request(port, "POST", api_path(1, "commands"), "", R"({"command": "stop"})").status,
+      401);
+  expect_error(
+      http_request(port, "POST", api_path(1, "commands"), "ops-secret", R"({"command": "reboot"})"),
+      400, "bad_request");
   EXPECT_EQ(post_command(port, 1, "stop"), 201);
   EXPECT_EQ(post_command(port, 77, "stop"), 404);
   Json cmds = body_json(collector_post(port, api_path(1, "heartbeat"), a.key, hb))["commands"];
   ASSERT_EQ(cmds.size(), 1u);
   EXPECT_EQ(cmds[0]["command"], "stop");
-  cmds = body_json(collector_post(port, api_path(1, "heartbeat"), a.key,
-                                  fmt::format(R"({{"ack": {}}})", cmds[0]["id"].get<int>())))["commands"];
+  cmds = body_json(
+      collector_post(port, api_path(1, "heartbeat"), a.key,
+                     fmt::format(R"({{"ack": {}}})", cmds[0]["id"].get<int>())))["commands"];
   EXPECT_EQ(cmds, Json::array());
 
   // Batches: validated, idempotent by batch id.
   expect_error(collector_post(port, api_path(1, "queries"), a.key, R"({"queries": []})"), 400,
                "bad_request");
   std::string batch = R"({"batch_id": "b-1", "source": "test", "queries": [
-      {"sql_text": "SELECT SLEEP(0.6)", "query_time": 0.6, "db": "app", "user_host": "app"},
-      {"sql_text": "SELECT SLEEP(0.7)", "query_time": 0.7, "db": "app", "user_host": "app"}]})";
+      {"sql_text": "SELECT SLEEP(0.6)",
+              "query_time" : 0.6, "db" : "app", "user_host" : "app"
+},
+      {"sql_text": "SELECT SLEEP(0.7)", "query_time": 0.7, "db": "app", "user_host": "app"}]
+})";
   HttpResult first = collector_post(port, api_path(1, "queries"), a.key, batch);
-  ASSERT_EQ(first.status, 200) << first.raw;
-  EXPECT_EQ(body_json(first)["accepted"], 2);
-  HttpResult again = collector_post(port, api_path(1, "queries"), a.key, batch);
-  ASSERT_EQ(again.status, 200) << again.raw;
-  EXPECT_EQ(body_json(again)["duplicate"], true);
-  Json q = received(port, 1);
-  ASSERT_EQ(q.size(), 1u);
-  EXPECT_EQ(q[0]["count"], 2);
-  EXPECT_EQ(q[0]["total_time_us"], 1300000);
-  EXPECT_EQ(q[0]["kind"], "select");
-  EXPECT_EQ(received(port, 2), Json::array());
+ASSERT_EQ(first.status, 200) << first.raw;
+EXPECT_EQ(body_json(first)["accepted"], 2);
+HttpResult again = collector_post(port, api_path(1, "queries"), a.key, batch);
+ASSERT_EQ(again.status, 200) << again.raw;
+EXPECT_EQ(body_json(again)["duplicate"], true);
+Json q = received(port, 1);
+ASSERT_EQ(q.size(), 1u);
+EXPECT_EQ(q[0]["count"], 2);
+EXPECT_EQ(q[0]["total_time_us"], 1300000);
+EXPECT_EQ(q[0]["kind"], "select");
+EXPECT_EQ(received(port, 2), Json::array());
 
-  // Everything survives a restart.
-  backend.restart();
-  ASSERT_TRUE(backend.running());
-  q = received(port, 1);
-  ASSERT_EQ(q.size(), 1u);
-  EXPECT_EQ(q[0]["count"], 2);
-  EXPECT_EQ(body_json(collector_post(port, api_path(1, "queries"), a.key, batch))["duplicate"], true);
-  EXPECT_EQ(collector_post(port, api_path(1, "heartbeat"), a.key, hb).status, 200);
-  EXPECT_EQ(admin_get(port, "/api/v1/collectors")["collectors"].size(), 2u);
+// Everything survives a restart.
+backend.restart();
+ASSERT_TRUE(backend.running());
+q = received(port, 1);
+ASSERT_EQ(q.size(), 1u);
+EXPECT_EQ(q[0]["count"], 2);
+EXPECT_EQ(body_json(collector_post(port, api_path(1, "queries"), a.key, batch))["duplicate"], true);
+EXPECT_EQ(collector_post(port, api_path(1, "heartbeat"), a.key, hb).status, 200);
+EXPECT_EQ(admin_get(port, "/api/v1/collectors")["collectors"].size(), 2u);
 }
 
 // --- 1. MariaDB slow_log ---------------------------------------------------
@@ -180,12 +183,11 @@ TEST(Collector, MariadbSlowLogSleepsArriveAsOneFingerprint) {
   ProxyProcess backend("collector_my", collector_backend_options("collector_my", state));
   ASSERT_TRUE(backend.running());
   Registered reg = register_collector(backend.admin_port(), "mysql");
-  AgentProcess agent("collector_my_agent",
-                     agent_config(reg, backend.admin_port(), "mysql",
-                                  {{"host", "127.0.0.1"},
-                                   {"port", s.my_port},
-                                   {"user", "collector_mon"},
-                                   {"password", kMonitorPassword}}));
+  AgentProcess agent("collector_my_agent", agent_config(reg, backend.admin_port(), "mysql",
+                                                        {{"host", "127.0.0.1"},
+                                                         {"port", s.my_port},
+                                                         {"user", "collector_mon"},
+                                                         {"password", kMonitorPassword}}));
   ASSERT_TRUE(wait_collections(backend.admin_port(), reg.id, 1)) << agent.log();
 
   // long_query_time 0.5 for this session (the global stays as other tests
@@ -317,7 +319,8 @@ TEST(Collector, BackendOutageLosesAndDuplicatesNothingThenOffline) {
         return s.is_object() && s["pending"].size() >= 2;
       },
       5s))
-      << "unsent batches are kept on disk\n" << agent.log();
+      << "unsent batches are kept on disk\n"
+      << agent.log();
   std::this_thread::sleep_until(down_at + outage);
   backend.restart();
   ASSERT_TRUE(backend.running());
@@ -353,12 +356,11 @@ TEST(Collector, SqlwardenSlowLogThroughBothPortsArrivesOnce) {
   ASSERT_TRUE(proxy.running());
   std::uint16_t port = proxy.admin_port();
   Registered reg = register_collector(port, "sqlwarden");
-  AgentProcess agent("collector_self_agent",
-                     agent_config(reg, port, "sqlwarden",
-                                  {{"host", "127.0.0.1"},
-                                   {"port", port},
-                                   {"password", "ops-secret"},
-                                   {"min_exec_time_ms", 500}}));
+  AgentProcess agent("collector_self_agent", agent_config(reg, port, "sqlwarden",
+                                                          {{"host", "127.0.0.1"},
+                                                           {"port", port},
+                                                           {"password", "ops-secret"},
+                                                           {"min_exec_time_ms", 500}}));
   ASSERT_TRUE(wait_collections(port, reg.id, 1)) << agent.log();
 
   PgConn pg = pg_connect(proxy.pg_port(), "app", "exo_cluster");

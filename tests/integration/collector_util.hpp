@@ -6,8 +6,8 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include <chrono>
 #include <fcntl.h>
+#include <chrono>
 #include <fstream>
 #include <string>
 #include <thread>
@@ -32,7 +32,8 @@ inline constexpr int kOfflineAfterSeconds = 3;
 
 // A proxy with the admin token ops-secret, the audit trail (slow threshold
 // 500 ms) and the collector API keeping its state in `state_dir`.
-inline ProxyOptions collector_backend_options(const std::string& name, const std::string& state_dir) {
+inline ProxyOptions collector_backend_options(const std::string& name,
+                                              const std::string& state_dir) {
   std::string files = make_temp_dir(name + "_audit");
   ProxyOptions o = audit_options("slow_threshold_ms = 500", "path = \"" + files + "/audit.jsonl\"");
   o.extra_toml += fmt::format("\n[collectors]\nstate_dir = \"{}\"\noffline_after_seconds = {}\n",
@@ -74,7 +75,8 @@ inline Registered register_collector(std::uint16_t port, const std::string& type
                {"config", {{"host", "127.0.0.1"}, {"user", "monitoring"}, {"password", "secret"}}},
                {"collection_interval_minutes", 5},
                {"auto_collect", true}};
-  HttpResult r = http_request(port, "POST", "/api/v1/collectors/register", "ops-secret", body.dump());
+  HttpResult r =
+      http_request(port, "POST", "/api/v1/collectors/register", "ops-secret", body.dump());
   EXPECT_EQ(r.status, 201) << r.raw;
   Json j = Json::parse(r.body, nullptr, false);
   if (!j.is_object() || !j.contains("api_key")) return {};
@@ -168,8 +170,8 @@ class AgentProcess {
 };
 
 // An agent config (seed 001's keys); intervals short for the tests.
-inline Json agent_config(const Registered& reg, std::uint16_t backend_port, const std::string& db_type,
-                         const Json& db_config) {
+inline Json agent_config(const Registered& reg, std::uint16_t backend_port,
+                         const std::string& db_type, const Json& db_config) {
   return {{"collector_id", reg.id},
           {"api_key", reg.key},
           {"backend_url", fmt::format("http://127.0.0.1:{}", backend_port)},
@@ -182,7 +184,8 @@ inline Json agent_config(const Registered& reg, std::uint16_t backend_port, cons
 // Until the agent has heartbeated after at least `n` collections.
 inline bool wait_collections(std::uint16_t port, std::uint64_t id, std::uint64_t n,
                              std::chrono::milliseconds limit = std::chrono::seconds(15)) {
-  return eventually([&] { return agent_stat(collector_view(port, id), "collections") >= n; }, limit);
+  return eventually([&] { return agent_stat(collector_view(port, id), "collections") >= n; },
+                    limit);
 }
 
 }  // namespace sw::test
