@@ -127,34 +127,41 @@ TEST(CollectorApi, KeysValidationIdempotenceAndRestart) {
   // Batches: validated, idempotent by batch id.
   expect_error(collector_post(port, api_path(1, "queries"), a.key, R"({"queries": []})"), 400,
                "bad_request");
-  std::string batch = R"({"batch_id": "b-1", "source": "test", "queries": [
-      {"sql_text": "SELECT SLEEP(0.6)",
-              "query_time" : 0.6, "db" : "app", "user_host" : "app"
-},
-      {"sql_text": "SELECT SLEEP(0.7)", "query_time": 0.7, "db": "app", "user_host": "app"}]
-})";
+  std::string batch = Json{{"batch_id", "b-1"},
+                           {"source", "test"},
+                           {"queries",
+                            {{{"sql_text", "SELECT SLEEP(0.6)"},
+                              {"query_time", 0.6},
+                              {"db", "app"},
+                              {"user_host", "app"}},
+                             {{"sql_text", "SELECT SLEEP(0.7)"},
+                              {"query_time", 0.7},
+                              {"db", "app"},
+                              {"user_host", "app"}}}}}
+                          .dump();
   HttpResult first = collector_post(port, api_path(1, "queries"), a.key, batch);
-ASSERT_EQ(first.status, 200) << first.raw;
-EXPECT_EQ(body_json(first)["accepted"], 2);
-HttpResult again = collector_post(port, api_path(1, "queries"), a.key, batch);
-ASSERT_EQ(again.status, 200) << again.raw;
-EXPECT_EQ(body_json(again)["duplicate"], true);
-Json q = received(port, 1);
-ASSERT_EQ(q.size(), 1u);
-EXPECT_EQ(q[0]["count"], 2);
-EXPECT_EQ(q[0]["total_time_us"], 1300000);
-EXPECT_EQ(q[0]["kind"], "select");
-EXPECT_EQ(received(port, 2), Json::array());
+  ASSERT_EQ(first.status, 200) << first.raw;
+  EXPECT_EQ(body_json(first)["accepted"], 2);
+  HttpResult again = collector_post(port, api_path(1, "queries"), a.key, batch);
+  ASSERT_EQ(again.status, 200) << again.raw;
+  EXPECT_EQ(body_json(again)["duplicate"], true);
+  Json q = received(port, 1);
+  ASSERT_EQ(q.size(), 1u);
+  EXPECT_EQ(q[0]["count"], 2);
+  EXPECT_EQ(q[0]["total_time_us"], 1300000);
+  EXPECT_EQ(q[0]["kind"], "select");
+  EXPECT_EQ(received(port, 2), Json::array());
 
-// Everything survives a restart.
-backend.restart();
-ASSERT_TRUE(backend.running());
-q = received(port, 1);
-ASSERT_EQ(q.size(), 1u);
-EXPECT_EQ(q[0]["count"], 2);
-EXPECT_EQ(body_json(collector_post(port, api_path(1, "queries"), a.key, batch))["duplicate"], true);
-EXPECT_EQ(collector_post(port, api_path(1, "heartbeat"), a.key, hb).status, 200);
-EXPECT_EQ(admin_get(port, "/api/v1/collectors")["collectors"].size(), 2u);
+  // Everything survives a restart.
+  backend.restart();
+  ASSERT_TRUE(backend.running());
+  q = received(port, 1);
+  ASSERT_EQ(q.size(), 1u);
+  EXPECT_EQ(q[0]["count"], 2);
+  EXPECT_EQ(body_json(collector_post(port, api_path(1, "queries"), a.key, batch))["duplicate"],
+            true);
+  EXPECT_EQ(collector_post(port, api_path(1, "heartbeat"), a.key, hb).status, 200);
+  EXPECT_EQ(admin_get(port, "/api/v1/collectors")["collectors"].size(), 2u);
 }
 
 // --- 1. MariaDB slow_log ---------------------------------------------------
@@ -179,16 +186,16 @@ TEST(Collector, MariadbSlowLogSleepsArriveAsOneFingerprint) {
     }
   } restore{root, old_log, old_output};
 
-  std::string state = make_temp_dir("collector_my_state");
-  ProxyProcess backend("collector_my", collector_backend_options("collector_my", state));
-  ASSERT_TRUE(backend.running());
-  Registered reg = register_collector(backend.admin_port(), "mysql");
-  AgentProcess agent("collector_my_agent", agent_config(reg, backend.admin_port(), "mysql",
-                                                        {{"host", "127.0.0.1"},
-                                                         {"port", s.my_port},
-                                                         {"user", "collector_mon"},
-                                                         {"password", kMonitorPassword}}));
-  ASSERT_TRUE(wait_collections(backend.admin_port(), reg.id, 1)) << agent.log();
+  Harness h("collector_my", "mysql", [&](std::uint16_t) {
+    return Json{{"host", "127.0.0.1"},
+                {"port", s.my_port},
+                {"user", "collector_mon"},
+                {"password", kMonitorPassword}};
+  });
+  ASSERT_TRUE(h.ready()) << h.agent.log();
+  std::uint16_t port = h.port;
+  Registered& reg = h.reg;
+  AgentProcess& agent = h.agent;
 
   // long_query_time 0.5 for this session (the global stays as other tests
   // expect it, so their statements stay out of the slow log).
@@ -200,7 +207,6 @@ TEST(Collector, MariadbSlowLogSleepsArriveAsOneFingerprint) {
     ASSERT_TRUE(c.run("SELECT SLEEP(0.6)"));
     ASSERT_TRUE(c.run("SELECT COUNT(*) FROM ai_models"));
   }
-  std::uint16_t port = backend.admin_port();
   ASSERT_TRUE(eventually([&] { return total_count(received(port, reg.id)) >= 3; }, 15s))
       << agent.log();
   std::uint64_t collections = agent_stat(collector_view(port, reg.id), "collections");
@@ -220,14 +226,11 @@ TEST(Collector, MariadbSlowLogSleepsArriveAsOneFingerprint) {
 
 TEST(Collector, PgStatStatementsDeltasAndCommands) {
   make_pg_database("collector_pg");
-  std::string state = make_temp_dir("collector_pg_state");
-  ProxyProcess backend("collector_pg", collector_backend_options("collector_pg", state));
-  ASSERT_TRUE(backend.running());
-  std::uint16_t port = backend.admin_port();
-  Registered reg = register_collector(port, "postgres");
-  AgentProcess agent("collector_pg_agent",
-                     agent_config(reg, port, "postgres", pg_agent_db("collector_pg")));
-  ASSERT_TRUE(wait_collections(port, reg.id, 1)) << agent.log();
+  Harness h("collector_pg", "postgres", [](std::uint16_t) { return pg_agent_db("collector_pg"); });
+  ASSERT_TRUE(h.ready()) << h.agent.log();
+  std::uint16_t port = h.port;
+  Registered& reg = h.reg;
+  AgentProcess& agent = h.agent;
 
   PgConn c = pg_connect(servers().pg_port, "app", "collector_pg");
   ASSERT_EQ(PQstatus(c.get()), CONNECTION_OK) << PQerrorMessage(c.get());
@@ -290,14 +293,13 @@ TEST(Collector, PgStatStatementsDeltasAndCommands) {
 
 TEST(Collector, BackendOutageLosesAndDuplicatesNothingThenOffline) {
   make_pg_database("collector_pg_outage");
-  std::string state = make_temp_dir("collector_outage_state");
-  ProxyProcess backend("collector_outage", collector_backend_options("collector_outage", state));
-  ASSERT_TRUE(backend.running());
-  std::uint16_t port = backend.admin_port();
-  Registered reg = register_collector(port, "postgres");
-  AgentProcess agent("collector_outage_agent",
-                     agent_config(reg, port, "postgres", pg_agent_db("collector_pg_outage")));
-  ASSERT_TRUE(wait_collections(port, reg.id, 1)) << agent.log();
+  Harness h("collector_outage", "postgres",
+            [](std::uint16_t) { return pg_agent_db("collector_pg_outage"); });
+  ASSERT_TRUE(h.ready()) << h.agent.log();
+  std::uint16_t port = h.port;
+  Registered& reg = h.reg;
+  AgentProcess& agent = h.agent;
+  ProxyProcess& backend = h.backend;
   PgConn c = pg_connect(servers().pg_port, "app", "collector_pg_outage");
   ASSERT_EQ(PQstatus(c.get()), CONNECTION_OK) << PQerrorMessage(c.get());
   pg_run(c.get(), "SELECT pg_sleep(0.6)");
@@ -351,17 +353,17 @@ TEST(Collector, BackendOutageLosesAndDuplicatesNothingThenOffline) {
 // --- 5. sqlwarden's own slow log -------------------------------------------
 
 TEST(Collector, SqlwardenSlowLogThroughBothPortsArrivesOnce) {
-  std::string state = make_temp_dir("collector_self_state");
-  ProxyProcess proxy("collector_self", collector_backend_options("collector_self", state));
-  ASSERT_TRUE(proxy.running());
-  std::uint16_t port = proxy.admin_port();
-  Registered reg = register_collector(port, "sqlwarden");
-  AgentProcess agent("collector_self_agent", agent_config(reg, port, "sqlwarden",
-                                                          {{"host", "127.0.0.1"},
-                                                           {"port", port},
-                                                           {"password", "ops-secret"},
-                                                           {"min_exec_time_ms", 500}}));
-  ASSERT_TRUE(wait_collections(port, reg.id, 1)) << agent.log();
+  Harness h("collector_self", "sqlwarden", [](std::uint16_t admin_port) {
+    return Json{{"host", "127.0.0.1"},
+                {"port", admin_port},
+                {"password", "ops-secret"},
+                {"min_exec_time_ms", 500}};
+  });
+  ASSERT_TRUE(h.ready()) << h.agent.log();
+  std::uint16_t port = h.port;
+  Registered& reg = h.reg;
+  AgentProcess& agent = h.agent;
+  ProxyProcess& proxy = h.backend;
 
   PgConn pg = pg_connect(proxy.pg_port(), "app", "exo_cluster");
   ASSERT_EQ(PQstatus(pg.get()), CONNECTION_OK) << PQerrorMessage(pg.get());

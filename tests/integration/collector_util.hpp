@@ -188,4 +188,26 @@ inline bool wait_collections(std::uint16_t port, std::uint64_t id, std::uint64_t
                     limit);
 }
 
+// A receiving sqlwarden (state in its own directory), a collector of
+// `type` registered with it, and that collector's agent. `db_config` gets
+// the receiving server's admin port (for agents reading its slow log).
+struct Harness {
+  ProxyProcess backend;
+  std::uint16_t port;
+  Registered reg;
+  AgentProcess agent;
+
+  Harness(const std::string& name, const std::string& type,
+          const std::function<Json(std::uint16_t admin_port)>& db_config)
+      : backend(name, collector_backend_options(name, make_temp_dir(name + "_state"))),
+        port(backend.admin_port()),
+        reg(register_collector(port, type)),
+        agent(name + "_agent", agent_config(reg, port, type, db_config(port))) {}
+
+  // True once the agent has reported its first collection.
+  bool ready() { return backend.running() && reg.id != 0 && wait_collections(port, reg.id, 1); }
+  Json view() const { return collector_view(port, reg.id); }
+  Json queries() const { return received(port, reg.id); }
+};
+
 }  // namespace sw::test
