@@ -4,9 +4,9 @@
 
 #include <fmt/format.h>
 
+#include "audit/durable_file.hpp"
 #include "audit/json_line.hpp"
 #include "collector/api_key.hpp"
-#include "collector/durable_file.hpp"
 
 namespace sw::collector {
 
@@ -112,7 +112,7 @@ Registry::Registry(OpenKey, RegistryOptions options) : options_(std::move(option
 Result<std::unique_ptr<Registry>> Registry::open(RegistryOptions options) {
   if (options.state_dir.empty())
     return make_error(Errc::config, "collectors.state_dir is required");
-  if (auto made = ensure_directory(options.state_dir); !made) return std::move(made).error();
+  if (auto made = audit::ensure_directory(options.state_dir); !made) return std::move(made).error();
   auto r = std::make_unique<Registry>(OpenKey{}, std::move(options));
   if (auto loaded = r->load(); !loaded) return std::move(loaded).error();
   return r;
@@ -124,7 +124,7 @@ std::string Registry::queries_path(std::uint64_t id) const {
 
 Status Registry::load() {
   std::string path = options_.state_dir + "/collectors.json";
-  auto text = read_whole_file(path);
+  auto text = audit::read_whole_file(path);
   if (!text) {
     if (text.error().code == Errc::not_found) return {};
     return std::move(text).error();
@@ -173,7 +173,7 @@ Status Registry::load() {
 }
 
 Status Registry::load_batches(Entry& e) {
-  auto text = read_whole_file(queries_path(e.id));
+  auto text = audit::read_whole_file(queries_path(e.id));
   if (!text)
     return text.error().code == Errc::not_found ? Status{} : Status{std::move(text).error()};
   std::string_view rest = *text;
@@ -228,7 +228,7 @@ Status Registry::save_locked() const {
     list.push_back(std::move(c));
   }
   json root = {{"version", 1}, {"next_id", next_id_}, {"collectors", list}};
-  return write_file_atomically(options_.state_dir + "/collectors.json", root.dump(2) + "\n");
+  return audit::write_file_atomically(options_.state_dir + "/collectors.json", root.dump(2) + "\n");
 }
 
 json Registry::view_locked(const Entry& e, Clock::time_point now) const {
@@ -329,7 +329,8 @@ Result<BatchOutcome> Registry::add_batch(std::uint64_t id, Batch batch) {
   Entry& e = *it->second;
   if (e.batch_ids.count(batch.batch_id)) return BatchOutcome{true, 0};
   // Durable before it counts: the collector deletes its copy on our 200.
-  if (auto appended = append_durably(queries_path(id), stored_batch_json(batch).dump() + "\n");
+  if (auto appended =
+          audit::append_durably(queries_path(id), stored_batch_json(batch).dump() + "\n");
       !appended)
     return std::move(appended).error();
   e.batch_ids.insert(batch.batch_id);

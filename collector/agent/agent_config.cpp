@@ -4,7 +4,7 @@
 
 #include <fmt/format.h>
 
-#include "collector/durable_file.hpp"
+#include "audit/durable_file.hpp"
 
 namespace sw::collector::agent {
 
@@ -149,7 +149,7 @@ Result<AgentConfig> parse_agent_config(std::string_view text, const std::string&
 }
 
 Result<AgentConfig> load_agent_config(const std::string& path, const CommandLineOverrides& o) {
-  auto text = read_whole_file(path);
+  auto text = audit::read_whole_file(path);
   if (!text) return std::move(text).error();
   auto slash = path.rfind('/');
   std::string directory = slash == std::string::npos ? "." : path.substr(0, slash);

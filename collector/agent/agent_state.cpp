@@ -7,7 +7,7 @@
 
 #include <fmt/format.h>
 
-#include "collector/durable_file.hpp"
+#include "audit/durable_file.hpp"
 
 namespace sw::collector::agent {
 
@@ -16,10 +16,10 @@ using nlohmann::json;
 }  // namespace
 
 Result<AgentState> AgentState::open(const std::string& dir) {
-  if (auto made = ensure_directory(dir); !made) return std::move(made).error();
+  if (auto made = audit::ensure_directory(dir); !made) return std::move(made).error();
   AgentState s;
   s.path_ = dir + "/state.json";
-  auto text = read_whole_file(s.path_);
+  auto text = audit::read_whole_file(s.path_);
   if (!text) {
     if (text.error().code != Errc::not_found) return std::move(text).error();
     std::array<unsigned char, 8> random{};
@@ -64,7 +64,7 @@ Status AgentState::save() const {
             {"stopped", stopped_},
             {"dropped", dropped_},
             {"pending", pending}};
-  return write_file_atomically(path_, j.dump() + "\n");
+  return audit::write_file_atomically(path_, j.dump() + "\n");
 }
 
 Result<std::uint64_t> AgentState::add_collection(const json& queries, const char* source,

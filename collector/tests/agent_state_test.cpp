@@ -4,7 +4,7 @@
 
 #include <gtest/gtest.h>
 
-#include "collector/tests/temp_dir.hpp"
+#include "audit/tests/temp_dir.hpp"
 
 namespace sw::collector::agent {
 namespace {
@@ -19,7 +19,7 @@ json queries(int n) {
 }
 
 TEST(AgentState, BatchesAndCursorSurviveARestartWithTheirIds) {
-  test::TempDir dir;
+  audit::test::TempDir dir;
   std::vector<std::string> ids;
   {
     auto s = AgentState::open(dir.path());
@@ -49,7 +49,7 @@ TEST(AgentState, BatchesAndCursorSurviveARestartWithTheirIds) {
 }
 
 TEST(AgentState, SpoolIsBoundedOldestFirst) {
-  test::TempDir dir;
+  audit::test::TempDir dir;
   auto s = AgentState::open(dir.path());
   ASSERT_TRUE(s);
   ASSERT_TRUE(s->add_collection(queries(3), "x", json::object(), 1, 2));
@@ -59,7 +59,7 @@ TEST(AgentState, SpoolIsBoundedOldestFirst) {
 }
 
 TEST(AgentState, IdsDifferBetweenFreshStates) {
-  test::TempDir a, b;
+  audit::test::TempDir a, b;
   auto sa = AgentState::open(a.path());
   auto sb = AgentState::open(b.path());
   ASSERT_TRUE(sa && sb);
@@ -69,7 +69,7 @@ TEST(AgentState, IdsDifferBetweenFreshStates) {
 }
 
 TEST(AgentState, RefusesAnUnreadableStateFile) {
-  test::TempDir dir;
+  audit::test::TempDir dir;
   std::ofstream(dir.path() + "/state.json") << "{\"prefix\": 3}";
   auto s = AgentState::open(dir.path());
   ASSERT_FALSE(s);

@@ -4,8 +4,8 @@
 
 #include <gtest/gtest.h>
 
+#include "audit/tests/temp_dir.hpp"
 #include "collector/api_key.hpp"
-#include "collector/tests/temp_dir.hpp"
 
 namespace sw::collector {
 namespace {
@@ -47,7 +47,7 @@ Batch sleeps(std::string id, int n) {
 }
 
 TEST(Registry, RegistersWithSeedShapeAndKeepsOnlyTheKeyDigest) {
-  test::TempDir dir;
+  audit::test::TempDir dir;
   auto reg = open_at(dir.path());
   auto out = reg->register_collector(mysql_registration(), kT0);
   ASSERT_TRUE(out) << out.error().message;
@@ -69,7 +69,7 @@ TEST(Registry, OnlineRule) {
   EXPECT_FALSE(is_online(std::nullopt, kT0, 120s));
   EXPECT_TRUE(is_online(kT0, kT0 + 119s, 120s));
   EXPECT_FALSE(is_online(kT0, kT0 + 120s, 120s));
-  test::TempDir dir;
+  audit::test::TempDir dir;
   auto reg = open_at(dir.path());
   ASSERT_TRUE(reg->register_collector(mysql_registration(), kT0));
   EXPECT_EQ(reg->list(kT0)[0]["status"], "OFFLINE");
@@ -80,7 +80,7 @@ TEST(Registry, OnlineRule) {
 }
 
 TEST(Registry, CommandsStayUntilAcknowledged) {
-  test::TempDir dir;
+  audit::test::TempDir dir;
   auto reg = open_at(dir.path());
   ASSERT_TRUE(reg->register_collector(mysql_registration(), kT0));
   auto stop = reg->queue_command(1, CommandKind::stop, json::object(), kT0);
@@ -110,7 +110,7 @@ TEST(Registry, CommandsStayUntilAcknowledged) {
 }
 
 TEST(Registry, BatchesAreIdempotentAggregatedAndDurable) {
-  test::TempDir dir;
+  audit::test::TempDir dir;
   auto reg = open_at(dir.path());
   ASSERT_TRUE(reg->register_collector(mysql_registration(), kT0));
   auto first = reg->add_batch(1, sleeps("b1", 3));
@@ -143,7 +143,7 @@ TEST(Registry, BatchesAreIdempotentAggregatedAndDurable) {
 }
 
 TEST(Registry, CallsCountAsExecutions) {
-  test::TempDir dir;
+  audit::test::TempDir dir;
   auto reg = open_at(dir.path());
   auto r = parse_registration({{"name", "pg"}, {"type", "postgres"}});
   ASSERT_TRUE(r);
@@ -175,7 +175,7 @@ TEST(Registry, RegistrationErrorsAreClear) {
 }
 
 TEST(Registry, RefusesACorruptRegistry) {
-  test::TempDir dir;
+  audit::test::TempDir dir;
   std::ofstream(dir.path() + "/collectors.json") << "{\"collectors\": [{\"id\": \"one\"}]}";
   RegistryOptions o;
   o.state_dir = dir.path();

@@ -1,4 +1,4 @@
-#include "collector/durable_file.hpp"
+#include "audit/durable_file.hpp"
 
 #include <fcntl.h>
 #include <sys/stat.h>
@@ -10,27 +10,12 @@
 
 #include <fmt/format.h>
 
-namespace sw::collector {
+namespace sw::audit {
 
 namespace {
 
 Error io_error(std::string_view what, const std::string& path, int err) {
   return make_error(Errc::io, fmt::format("{} {}: {}", what, path, std::strerror(err)));
-}
-
-std::string directory_of(const std::string& path) {
-  auto slash = path.rfind('/');
-  if (slash == std::string::npos) return ".";
-  if (slash == 0) return "/";
-  return path.substr(0, slash);
-}
-
-// After a create or rename the directory entry must be durable too.
-void fsync_directory(const std::string& path) {
-  int dfd = ::open(directory_of(path).c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-  if (dfd < 0) return;
-  ::fsync(dfd);
-  ::close(dfd);
 }
 
 Status write_all(int fd, std::string_view content, const std::string& path) {
@@ -47,6 +32,20 @@ Status write_all(int fd, std::string_view content, const std::string& path) {
 }
 
 }  // namespace
+
+std::string directory_of(const std::string& path) {
+  auto slash = path.rfind('/');
+  if (slash == std::string::npos) return ".";
+  if (slash == 0) return "/";
+  return path.substr(0, slash);
+}
+
+void fsync_directory(const std::string& path) {
+  int dfd = ::open(directory_of(path).c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (dfd < 0) return;
+  ::fsync(dfd);
+  ::close(dfd);
+}
 
 Status write_file_atomically(const std::string& path, std::string_view content) {
   std::string tmp = path + ".tmp";
@@ -109,4 +108,4 @@ Status ensure_directory(const std::string& dir) {
   return {};
 }
 
-}  // namespace sw::collector
+}  // namespace sw::audit

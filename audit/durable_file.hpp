@@ -9,7 +9,7 @@
 
 #include "proxy/core/result.hpp"
 
-namespace sw::collector {
+namespace sw::audit {
 
 // Replaces `path` with `content` (mode 0600).
 Status write_file_atomically(const std::string& path, std::string_view content);
@@ -19,5 +19,9 @@ Status append_durably(const std::string& path, std::string_view content);
 Result<std::string> read_whole_file(const std::string& path);
 // Creates `dir` (and its parents) with mode 0700 when missing.
 Status ensure_directory(const std::string& dir);
+// The directory part of `path` ("." when it has none).
+std::string directory_of(const std::string& path);
+// After a create or rename, the directory entry must be durable too.
+void fsync_directory(const std::string& path);
 
-}  // namespace sw::collector
+}  // namespace sw::audit
