@@ -60,11 +60,14 @@ using KeyedBody = std::function<Response(Registry&, Request&, std::uint64_t)>;
 
 Handler keyed(Registry& registry, KeyedBody body) {
   return [&registry, body = std::move(body)](Request& req) -> net::awaitable<Response> {
-    auto id = collector_id(req);
-    if (!id) co_return error_response(401, "unauthorized", "invalid API key for this collector");
-    if (auto refused = refuse_key(registry, req, *id)) co_return *refused;
-    co_return co_await run_blocking(
-        [&registry, &body, &req, id = *id] { return body(registry, req, id); });
+    // The key check takes the registry's lock, which may wait for an
+    // fsync: off the workers like the rest.
+    co_return co_await run_blocking([&registry, &body, &req]() -> Response {
+      auto id = collector_id(req);
+      if (!id) return error_response(401, "unauthorized", "invalid API key for this collector");
+      if (auto refused = refuse_key(registry, req, *id)) return *refused;
+      return body(registry, req, *id);
+    });
   };
 }
 
