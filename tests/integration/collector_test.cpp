@@ -12,6 +12,7 @@
 //   5. pointed at sqlwarden's own slow log: slow statements through both
 //      ports arrive once each, with the proxy's own fingerprints;
 // plus the receiving API's authentication, validation and durability.
+#include <fstream>
 #include <set>
 
 #include <gtest/gtest.h>
@@ -162,6 +163,40 @@ TEST(CollectorApi, KeysValidationIdempotenceAndRestart) {
             true);
   EXPECT_EQ(collector_post(port, api_path(1, "heartbeat"), a.key, hb).status, 200);
   EXPECT_EQ(admin_get(port, "/api/v1/collectors")["collectors"].size(), 2u);
+}
+
+// --- the agent's command line ----------------------------------------------
+
+TEST(CollectorCli, BadConfigurationIsAClearErrorWithoutSecrets) {
+  std::string dir = make_temp_dir("collector_cli");
+  std::string bin = sqlwarden_binary();
+  auto r = run_command(bin + " collector --config " + dir + "/missing.json 2>&1");
+  EXPECT_EQ(r.exit_code, 2) << r.output;
+  EXPECT_NE(r.output.find("missing.json"), std::string::npos) << r.output;
+
+  std::ofstream(dir + "/bad.json") << Json{
+      {"collector_id", 1},
+      {"api_key", "collector_1_topsecret"},
+      {"backend_url", "http://127.0.0.1:1"},
+      {"db_type", "oracle"},
+      {"db_config",
+       {{"password", "hunter2"}}}}.dump();
+  r = run_command(bin + " collector --config " + dir + "/bad.json 2>&1");
+  EXPECT_EQ(r.exit_code, 2) << r.output;
+  EXPECT_NE(r.output.find("db_type"), std::string::npos) << r.output;
+  EXPECT_EQ(r.output.find("topsecret"), std::string::npos) << r.output;
+  EXPECT_EQ(r.output.find("hunter2"), std::string::npos) << r.output;
+
+  // Command-line values override the file: without them it lacks a key.
+  std::ofstream(dir + "/partial.json")
+      << Json{{"db_type", "mysql"}, {"db_config", {{"user", "x"}}}}.dump();
+  r = run_command(bin + " collector --config " + dir + "/partial.json 2>&1");
+  EXPECT_EQ(r.exit_code, 2) << r.output;
+  EXPECT_NE(r.output.find("collector_id"), std::string::npos) << r.output;
+  r = run_command(bin + " collector --config " + dir +
+                  "/partial.json --collector-id 3 --api-key k --backend-url ftp://x 2>&1");
+  EXPECT_EQ(r.exit_code, 2) << r.output;
+  EXPECT_NE(r.output.find("backend_url"), std::string::npos) << r.output;
 }
 
 // --- 1. MariaDB slow_log ---------------------------------------------------
