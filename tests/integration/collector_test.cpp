@@ -13,6 +13,7 @@
 //      ports arrive once each, with the proxy's own fingerprints;
 // plus the receiving API's authentication, validation and durability.
 #include <fstream>
+#include <iostream>
 #include <set>
 
 #include <gtest/gtest.h>
@@ -242,8 +243,22 @@ TEST(Collector, MariadbSlowLogSleepsArriveAsOneFingerprint) {
     ASSERT_TRUE(c.run("SELECT SLEEP(0.6)"));
     ASSERT_TRUE(c.run("SELECT COUNT(*) FROM ai_models"));
   }
+  auto ran = std::chrono::steady_clock::now();
+  auto ran = std::chrono::steady_clock::now();
   ASSERT_TRUE(eventually([&] { return total_count(received(port, reg.id)) >= 3; }, 15s))
       << agent.log();
+  auto delay = std::chrono::steady_clock::now() - ran;
+  std::cout << "pg_stat_statements: arrived "
+            << std::chrono::duration_cast<std::chrono::milliseconds>(delay).count()
+            << " ms after the last statement\n";
+  EXPECT_LT(delay, 3s);
+  // Within one collection interval (1 s) plus the slow_log lag (1 s) and a
+  // heartbeat: about 2.5 s.
+  auto delay = std::chrono::steady_clock::now() - ran;
+  std::cout << "mysql.slow_log: arrived "
+            << std::chrono::duration_cast<std::chrono::milliseconds>(delay).count()
+            << " ms after the last statement\n";
+  EXPECT_LT(delay, 4s);
   std::uint64_t collections = agent_stat(collector_view(port, reg.id), "collections");
   ASSERT_TRUE(wait_collections(port, reg.id, collections + 2));
   Json q = received(port, reg.id);
