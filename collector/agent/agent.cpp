@@ -231,6 +231,7 @@ int run_agent(AgentConfig config, const std::atomic<bool>& stop) {
   auto source = make_source(config.db_type);
   Agent agent(std::move(config), std::move(*state), std::move(*backend), std::move(source), stop);
   agent.run();
+  end_mysql_library();
   return 0;
 }
 

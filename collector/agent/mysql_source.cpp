@@ -106,6 +106,10 @@ class MysqlSource final : public Source {
 
 }  // namespace
 
+void end_mysql_library() noexcept {
+  mysql_library_end();
+}
+
 std::unique_ptr<Source> make_mysql_source() {
   return std::make_unique<MysqlSource>();
 }

@@ -42,5 +42,7 @@ std::unique_ptr<Source> make_mysql_source();
 std::unique_ptr<Source> make_postgres_source();
 std::unique_ptr<Source> make_sqlwarden_source();
 std::unique_ptr<Source> make_source(DbType type);
+// Connector/C's process-wide state, freed at exit (leak checkers see it otherwise).
+void end_mysql_library() noexcept;
 
 }  // namespace sw::collector::agent
