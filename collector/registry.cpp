@@ -1,5 +1,6 @@
 #include "collector/registry.hpp"
 
+#include <algorithm>
 #include <ctime>
 
 #include <fmt/format.h>
@@ -163,8 +164,9 @@ Status Registry::load() {
       }
       e->digests = std::make_unique<audit::DigestTable>(options_.max_digests);
       if (auto batches = load_batches(*e); !batches) return batches;
-      next_id_ = std::max(next_id_, e->id + 1);
-      entries_[e->id] = std::move(e);
+      std::uint64_t id = e->id;
+      next_id_ = std::max(next_id_, id + 1);
+      entries_[id] = std::move(e);
     }
   } catch (const json::exception& ex) {
     return corrupt(ex.what());
