@@ -65,45 +65,50 @@ Result<std::string> audit_json(const AuditTrail& trail, const AuditParams& p,
   return out;
 }
 
+Result<DigestSort> digest_sort(const std::optional<std::string>& text) {
+  if (!text || *text == "total_time") return DigestSort::total_time;
+  if (*text == "count") return DigestSort::count;
+  if (*text == "p99") return DigestSort::p99;
+  return make_error(Errc::invalid_argument, "sort must be total_time, count or p99");
+}
+
+void append_digest_row(const DigestRow& d, std::string& out) {
+  out.push_back('{');
+  out.append("\"tenant\":");
+  append_json_string(d.key.tenant, out);
+  out.append(",\"user\":");
+  append_json_string(d.key.user, out);
+  out.append(",\"database\":");
+  append_json_string(d.key.database, out);
+  fmt::format_to(std::back_inserter(out),
+                 ",\"fingerprint\":\"{:016x}\",\"kind\":", d.key.fingerprint);
+  append_json_string(d.kind, out);
+  out.append(",\"normalized\":");
+  append_json_string(d.normalized, out);
+  fmt::format_to(std::back_inserter(out),
+                 ",\"count\":{},\"errors\":{},\"rows\":{},\"total_time_us\":{},\"min_us\":{},"
+                 "\"max_us\":{},\"avg_us\":{},\"p50_us\":{},\"p95_us\":{},\"p99_us\":{}",
+                 d.count, d.errors, d.rows, d.total_us, d.min_us, d.max_us,
+                 d.count ? d.total_us / d.count : 0, d.p50_us, d.p95_us, d.p99_us);
+  time_field(out, "first_seen", d.first_seen);
+  time_field(out, "last_seen", d.last_seen);
+  out.push_back('}');
+}
+
 Result<std::string> queries_json(const AuditTrail& trail, const QueriesParams& p,
                                  std::string_view scope) {
-  DigestSort sort = DigestSort::total_time;
-  if (p.sort) {
-    if (*p.sort == "count")
-      sort = DigestSort::count;
-    else if (*p.sort == "p99")
-      sort = DigestSort::p99;
-    else if (*p.sort != "total_time")
-      return make_error(Errc::invalid_argument, "sort must be total_time, count or p99");
-  }
+  auto sort = digest_sort(p.sort);
+  if (!sort) return std::move(sort).error();
   auto limit = number(p.limit, "limit", 100, kMaxLimit);
   if (!limit) return std::move(limit).error();
-  auto rows = trail.digests(sort, 0);
+  auto rows = trail.digests(*sort, 0);
   std::string out = "{\"queries\":[";
   std::size_t n = 0;
   for (const auto& d : rows) {
     if (!scope.empty() && d.key.tenant != scope) continue;
     if (*limit != 0 && n >= *limit) break;
-    out.append(n++ ? ",{" : "{");
-    out.append("\"tenant\":");
-    append_json_string(d.key.tenant, out);
-    out.append(",\"user\":");
-    append_json_string(d.key.user, out);
-    out.append(",\"database\":");
-    append_json_string(d.key.database, out);
-    fmt::format_to(std::back_inserter(out),
-                   ",\"fingerprint\":\"{:016x}\",\"kind\":", d.key.fingerprint);
-    append_json_string(d.kind, out);
-    out.append(",\"normalized\":");
-    append_json_string(d.normalized, out);
-    fmt::format_to(std::back_inserter(out),
-                   ",\"count\":{},\"errors\":{},\"rows\":{},\"total_time_us\":{},\"min_us\":{},"
-                   "\"max_us\":{},\"avg_us\":{},\"p50_us\":{},\"p95_us\":{},\"p99_us\":{}",
-                   d.count, d.errors, d.rows, d.total_us, d.min_us, d.max_us,
-                   d.count ? d.total_us / d.count : 0, d.p50_us, d.p95_us, d.p99_us);
-    time_field(out, "first_seen", d.first_seen);
-    time_field(out, "last_seen", d.last_seen);
-    out.push_back('}');
+    if (n++) out.push_back(',');
+    append_digest_row(d, out);
   }
   fmt::format_to(std::back_inserter(out), "],\"count\":{},\"overflow\":{}}}", n,
                  trail.stats().digest_overflow);

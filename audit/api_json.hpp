@@ -13,6 +13,7 @@
 #include <string>
 #include <string_view>
 
+#include "audit/digests.hpp"
 #include "audit/trail.hpp"
 #include "proxy/core/result.hpp"
 
@@ -30,6 +31,12 @@ struct QueriesParams {
 };
 Result<std::string> queries_json(const AuditTrail& trail, const QueriesParams& p,
                                  std::string_view scope);
+
+// One digest as the queries endpoint shows it (a JSON object appended to
+// `out`): the collector API serves its aggregates in the same shape.
+void append_digest_row(const DigestRow& d, std::string& out);
+// ?sort= of a digest listing: total_time (default), count or p99.
+Result<DigestSort> digest_sort(const std::optional<std::string>& text);
 
 struct SlowParams {
   std::optional<std::string> since, limit;

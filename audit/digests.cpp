@@ -4,8 +4,8 @@
 
 namespace sw::audit {
 
-void DigestTable::add(const AuditRecord& r) {
-  if (r.event != Event::statement) return;
+void DigestTable::add(const AuditRecord& r, std::uint64_t calls) {
+  if (r.event != Event::statement || calls == 0) return;
   std::lock_guard lock(mu_);
   DigestKey key{r.tenant, r.user, r.database, r.fingerprint};
   auto it = entries_.find(key);
@@ -20,11 +20,11 @@ void DigestTable::add(const AuditRecord& r) {
     it->second.first_seen = r.time;
   }
   Entry& e = it->second;
-  ++e.count;
-  if (r.failed()) ++e.errors;
+  e.count += calls;
+  if (r.failed()) e.errors += calls;
   if (r.rows > 0) e.rows += static_cast<std::uint64_t>(r.rows);
-  e.total_us += r.duration_us;
-  e.histogram.record(r.duration_us);
+  e.total_us += r.duration_us * calls;
+  e.histogram.record(r.duration_us, calls);
   e.last_seen = std::max(e.last_seen, r.time);
 }
 

@@ -53,7 +53,10 @@ class DigestTable {
   explicit DigestTable(std::size_t max_digests) : max_(max_digests) {}
 
   // Statements that ran (denials and failed logins have no duration to add).
-  void add(const AuditRecord& r);
+  void add(const AuditRecord& r) { add(r, 1); }
+  // `calls` executions summed up elsewhere (a collector's pg_stat_statements
+  // delta): `r.duration_us` is their mean, `r.rows` their total.
+  void add(const AuditRecord& r, std::uint64_t calls);
   // Highest first; limit 0 = all.
   std::vector<DigestRow> top(DigestSort sort, std::size_t limit) const;
   // Forgets the digests of `tenant` ("" = all); returns how many.

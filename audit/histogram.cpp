@@ -32,10 +32,15 @@ std::uint64_t LatencyHistogram::bucket_width(std::size_t index) noexcept {
 }
 
 void LatencyHistogram::record(std::uint64_t us) {
+  record(us, 1);
+}
+
+void LatencyHistogram::record(std::uint64_t us, std::uint64_t n) {
+  if (n == 0) return;
   std::size_t b = bucket_of(us);
   if (b >= buckets_.size()) buckets_.resize(b + 1, 0);
-  if (buckets_[b] != UINT32_MAX) ++buckets_[b];
-  ++count_;
+  buckets_[b] = static_cast<std::uint32_t>(std::min<std::uint64_t>(buckets_[b] + n, UINT32_MAX));
+  count_ += n;
   min_ = std::min(min_, us);
   max_ = std::max(max_, us);
 }

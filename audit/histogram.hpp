@@ -11,6 +11,9 @@ namespace sw::audit {
 class LatencyHistogram {
  public:
   void record(std::uint64_t us);
+  // `n` values of `us` at once (a collector's pg_stat_statements delta
+  // knows only the mean of its calls).
+  void record(std::uint64_t us, std::uint64_t n);
   std::uint64_t count() const noexcept { return count_; }
   // The value at quantile q (0 < q ≤ 1): the midpoint of the bucket holding
   // the ceil(q·count)-th smallest value, clamped to [min, max]. 0 when empty.

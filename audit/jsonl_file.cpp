@@ -12,27 +12,14 @@
 
 #include <fmt/format.h>
 
+#include "audit/durable_file.hpp"
+
 namespace sw::audit {
 
 namespace {
 
 Error io_error(std::string_view what, const std::string& path) {
   return make_error(Errc::io, fmt::format("{} {}: {}", what, path, std::strerror(errno)));
-}
-
-std::string directory_of(const std::string& path) {
-  auto slash = path.rfind('/');
-  if (slash == std::string::npos) return ".";
-  if (slash == 0) return "/";
-  return path.substr(0, slash);
-}
-
-// After a create or rename, the directory entry must be durable too.
-void fsync_directory(const std::string& path) {
-  int dfd = ::open(directory_of(path).c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-  if (dfd < 0) return;
-  ::fsync(dfd);
-  ::close(dfd);
 }
 
 std::uint64_t number_after(std::string_view line, std::string_view key) {

@@ -1,4 +1,5 @@
-// The sqlwarden binary: `run`, `config-check`, `policy-check`, `version`.
+// The sqlwarden binary: `run`, `config-check`, `policy-check`, `collector`, `version`.
+#include <cstdint>
 #include <cstdlib>
 #include <iostream>
 #include <memory>
@@ -13,6 +14,7 @@
 #include <boost/version.hpp>
 #include <nlohmann/json.hpp>
 
+#include "collector/agent/agent.hpp"
 #include "policy/policy_check.hpp"
 #include "proxy/admin/tools/tools_config.hpp"
 #include "proxy/core/config_loader.hpp"
@@ -131,10 +133,26 @@ int main(int argc, char** argv) {
                          "MySQL sql_mode NO_BACKSLASH_ESCAPES");
   policy_check->add_flag("--ansi-quotes", pc.ansi_quotes, "MySQL sql_mode ANSI_QUOTES");
 
+  std::string collector_config, collector_key, collector_url;
+  std::uint64_t collector_id = 0;
+  auto* collector = app.add_subcommand(
+      "collector", "run the slow-query collector agent (seed 001's config.json)");
+  collector->add_option("--config,-c", collector_config, "config.json")->required();
+  auto* id_opt = collector->add_option("--collector-id", collector_id, "overrides collector_id");
+  auto* key_opt = collector->add_option("--api-key", collector_key, "overrides api_key");
+  auto* url_opt = collector->add_option("--backend-url", collector_url, "overrides backend_url");
+
   CLI11_PARSE(app, argc, argv);
   if (*run) return cmd_run(config_file, db_config, listen);
   if (*check) return cmd_config_check(check_file);
   if (*version) return cmd_version();
+  if (*collector) {
+    sw::collector::agent::CommandLineOverrides o;
+    if (*id_opt) o.collector_id = collector_id;
+    if (*key_opt) o.api_key = collector_key;
+    if (*url_opt) o.backend_url = collector_url;
+    return sw::collector::agent::collector_main(collector_config, o);
+  }
   if (*policy_check) return sw::policy::run_policy_check(pc, std::cin, std::cout, std::cerr);
   return 2;
 }

@@ -11,6 +11,7 @@
 #include "audit/trail.hpp"
 #include "proxy/admin/audit_routes.hpp"
 #include "proxy/admin/basic_routes.hpp"
+#include "proxy/admin/collector_routes.hpp"
 #include "proxy/admin/dashboard_routes.hpp"
 #include "proxy/admin/operator_routes.hpp"
 #include "proxy/admin/server.hpp"
@@ -49,6 +50,15 @@ void raise_fd_limit(const Config& config) {
                  config.server.max_client_connections, capacity);
 }
 
+collector::RegistryOptions collector_options(const CollectorsConfig& c) {
+  collector::RegistryOptions o;
+  o.state_dir = c.state_dir;
+  o.offline_after = c.offline_after;
+  o.max_batch_queries = c.max_batch_queries;
+  o.max_digests = c.max_digests;
+  return o;
+}
+
 }  // namespace
 
 int run_proxy(ConfigPtr config, tools::ToolsConfig tools_config, std::string config_path) {
@@ -85,6 +95,7 @@ int run_proxy(ConfigPtr config, tools::ToolsConfig tools_config, std::string con
   net::asio::signal_set hangup(signal_ctx, SIGHUP);
   int received = 0;
 
+  std::unique_ptr<collector::Registry> collectors;  // outlives the admin server's routes
   std::unique_ptr<admin::AdminServer> admin_server;
   if (config->admin.enabled)
     admin_server = std::make_unique<admin::AdminServer>(workers, config->admin);
@@ -108,6 +119,15 @@ int run_proxy(ConfigPtr config, tools::ToolsConfig tools_config, std::string con
     admin::add_dashboard_routes(admin_server->router());
     admin::add_tool_routes(admin_server->router(), tool_executor, mcp);
     if (audit_trail) admin::add_audit_routes(admin_server->router(), *audit_trail);
+    if (config->collectors.enabled()) {
+      auto opened = collector::Registry::open(collector_options(config->collectors));
+      if (!opened) {
+        spdlog::critical("collectors: {}", opened.error().message);
+        return 1;
+      }
+      collectors = std::move(*opened);
+      admin::add_collector_routes(admin_server->router(), *collectors);
+    }
     if (auto opened = admin_server->open(); !opened) {
       spdlog::critical("{}", opened.error().message);
       return 1;

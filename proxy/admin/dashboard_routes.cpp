@@ -17,7 +17,9 @@ void add_dashboard_routes(Router& router) {
     for (const auto& route : router.routes())
       list.push_back({{"method", route.method},
                       {"path", route.pattern},
-                      {"role", route.is_public ? "public" : admin_role_name(route.role)}});
+                      {"role", route.is_public  ? "public"
+                               : route.own_auth ? "collector key"
+                                                : admin_role_name(route.role)}});
     return json_response({{"endpoints", list}});
   });
 }

@@ -95,6 +95,11 @@ void Router::add_public(std::string method, std::string pattern,
   routes_.back().is_public = true;
 }
 
+void Router::add_own_auth(std::string method, std::string pattern, Handler handler) {
+  add(std::move(method), std::move(pattern), AdminRole::read, std::move(handler));
+  routes_.back().own_auth = true;
+}
+
 const Route* Router::find(std::string_view method, std::string_view path,
                           std::map<std::string, std::string>& params, std::string& allowed) const {
   auto parts = split_path(path);
@@ -113,7 +118,7 @@ bool Router::is_public(std::string_view method, std::string_view path) const {
   std::map<std::string, std::string> params;
   std::string allowed;
   const Route* route = find(method, path, params, allowed);
-  return route && route->is_public;
+  return route && (route->is_public || route->own_auth);
 }
 
 net::awaitable<Response> Router::dispatch(Request& request) const {
@@ -121,7 +126,7 @@ net::awaitable<Response> Router::dispatch(Request& request) const {
   std::string allowed;
   if (const Route* found = find(request.method, request.path, params, allowed)) {
     const Route& route = *found;
-    if (!request.principal.authenticated && !route.is_public) {
+    if (!request.principal.authenticated && !route.is_public && !route.own_auth) {
       auto r =
           error_response(401, "unauthorized", "missing token: send Authorization: Bearer <token>");
       r.headers.emplace_back("WWW-Authenticate", "Bearer");

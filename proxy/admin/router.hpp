@@ -33,6 +33,7 @@ struct Route {
   std::vector<std::string> segments;  // split pattern; "{x}" marks a placeholder
   AdminRole role = AdminRole::read;
   bool is_public = false;  // served without a token (the dashboard page itself)
+  bool own_auth = false;   // served without a token: the handler checks its own key
   Handler handler;
 };
 
@@ -48,8 +49,13 @@ class Router {
   void add_public(std::string method, std::string pattern,
                   std::function<Response(Request&)> handler);
 
-  // True when method + path resolve to a public route (checked before the
-  // body of an unauthenticated request is read).
+  // A route whose callers are not operators but hold their own credential
+  // (a collector's API key in X-Collector-API-Key): no admin token is
+  // needed and the handler must authenticate the request itself.
+  void add_own_auth(std::string method, std::string pattern, Handler handler);
+
+  // True when method + path resolve to a public or own-auth route (checked
+  // before the body of an unauthenticated request is read).
   bool is_public(std::string_view method, std::string_view path) const;
 
   // Finds the route, checks role and tenant scope, runs the handler; every

@@ -226,6 +226,16 @@ struct AuditConfig {
   AuditSyslogConfig syslog;
 };
 
+// [collectors]: the receiving API for slow-query collectors (issue 17,
+// seed 001). Off until state_dir is set.
+struct CollectorsConfig {
+  std::string state_dir;                    // registry + received queries; empty = API off
+  std::chrono::seconds offline_after{120};  // OFFLINE after this long without a heartbeat
+  std::uint32_t max_batch_queries = 10000;  // queries per POSTed batch
+  std::uint32_t max_digests = 10000;        // distinct fingerprints kept per collector
+  bool enabled() const noexcept { return !state_dir.empty(); }
+};
+
 // Built-in policy profiles (policy/profile.cpp defines what they allow).
 inline constexpr std::string_view kBuiltinProfiles[] = {"allow_all", "read_only", "exo_ai"};
 bool is_builtin_profile(std::string_view name) noexcept;
@@ -255,6 +265,7 @@ struct Config {
   ServerConfig server;
   AdminConfig admin;
   AuditConfig audit;
+  CollectorsConfig collectors;
   std::vector<TenantConfig> tenants;
   std::vector<UserConfig> users;
   std::vector<ProfileConfig> profiles;

@@ -372,6 +372,18 @@ void read_audit(TomlChecker& c, const toml::table& t, AuditConfig& out) {
   }
 }
 
+void read_collectors(TomlChecker& c, const toml::table& t, CollectorsConfig& out) {
+  const std::string path = "collectors";
+  c.unknown_keys(t, path,
+                 {"state_dir", "offline_after_seconds", "max_batch_queries", "max_digests"});
+  c.read(t, "state_dir", path, out.state_dir);
+  c.read_duration(t, "offline_after_seconds", path, out.offline_after, 86400 * 30);
+  if (out.offline_after.count() == 0)
+    c.issue(path + ".offline_after_seconds", t.get("offline_after_seconds"), "must be at least 1");
+  c.read_int(t, "max_batch_queries", path, out.max_batch_queries, 1, 1000000);
+  c.read_int(t, "max_digests", path, out.max_digests, 1, 1 << 24);
+}
+
 ProfileConfig read_profile(TomlChecker& c, const toml::table& t, const std::string& path,
                            std::string name) {
   ProfileConfig p;
@@ -597,8 +609,9 @@ ConfigLoad load_toml_config_text(std::string_view text, std::string_view source_
   Config& cfg = out.config;
   // [tools] belongs to the AI tools (proxy/admin/tools/tools_config.hpp), which read it
   // themselves: the core snapshot does not need their keys.
-  c.unknown_keys(root, "",
-                 {"server", "admin", "audit", "tools", "pool", "tenants", "users", "profiles"});
+  c.unknown_keys(
+      root, "",
+      {"server", "admin", "audit", "collectors", "tools", "pool", "tenants", "users", "profiles"});
 
   if (auto* s = c.table(root, "server", "")) {
     c.unknown_keys(
@@ -629,6 +642,8 @@ ConfigLoad load_toml_config_text(std::string_view text, std::string_view source_
   if (auto* a = c.table(root, "admin", "")) read_admin(c, *a, cfg.admin);
 
   if (auto* a = c.table(root, "audit", "")) read_audit(c, *a, cfg.audit);
+
+  if (auto* k = c.table(root, "collectors", "")) read_collectors(c, *k, cfg.collectors);
 
   PoolConfig default_pool;
   if (auto* p = c.table(root, "pool", "")) read_pool(c, *p, "pool", default_pool);

@@ -46,7 +46,7 @@ pg_psql() {  # dir port db [psql args...] — as the superuser over the socket
   PGOPTIONS="-c client_min_messages=warning" as_pg_user "$PG_BIN/psql" -X -q -v ON_ERROR_STOP=1 -h "$dir/run" -p "$port" -U postgres -d "$db" "$@"
 }
 
-pg_start() {  # dir port
+pg_start() {  # dir port — $PG_EXTRA_CONF: more postgresql.conf lines at initdb
   local dir=$1 port=$2 user; user=$(pg_os_user)
   mkdir -p "$dir/run"
   if [ ! -f "$dir/data/PG_VERSION" ]; then
@@ -65,6 +65,7 @@ fsync = off
 synchronous_commit = off
 full_page_writes = off
 log_min_messages = warning
+${PG_EXTRA_CONF:-}
 CONF
   fi
   chown -R "$user" "$dir/run" 2>/dev/null || true

@@ -93,6 +93,12 @@ profile = "read_only"
     config += fmt::format("\n[pool]\nmode = \"{}\"\n", mode);
   std::ofstream(dir_ + "/sqlwarden.toml") << config;
 
+  spawn();
+}
+
+void ProxyProcess::spawn() {
+  // Emptied before the fork: a restart must not find the last run's "ready".
+  std::ofstream(dir_ + "/sqlwarden.log", std::ios::trunc).close();
   pid_ = ::fork();
   if (pid_ == 0) {
     int fd = ::open((dir_ + "/sqlwarden.log").c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
@@ -133,6 +139,19 @@ std::string ProxyProcess::log() const {
   std::stringstream ss;
   ss << in.rdbuf();
   return ss.str();
+}
+
+void ProxyProcess::kill_now() {
+  if (pid_ <= 0) return;
+  ::kill(pid_, SIGKILL);
+  int status = 0;
+  ::waitpid(pid_, &status, 0);
+  pid_ = -1;
+}
+
+void ProxyProcess::restart() {
+  terminate();
+  spawn();
 }
 
 int ProxyProcess::terminate(int seconds) {

@@ -46,8 +46,15 @@ class ProxyProcess {
   std::string log() const;
   // SIGTERM, then wait up to `seconds`; returns the exit code or -1.
   int terminate(int seconds = 15);
+  // SIGKILL (a crash), reaped.
+  void kill_now();
+  // Starts the process again with the same file and ports (stopping it first
+  // if it still runs) and waits until it is ready.
+  void restart();
 
  private:
+  void spawn();
+
   std::string dir_;
   std::uint16_t pg_port_ = 0;
   std::uint16_t my_port_ = 0;

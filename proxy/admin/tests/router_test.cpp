@@ -94,6 +94,28 @@ TEST(Router, AsynchronousHandlers) {
   EXPECT_EQ(run(router, req).body, "{\"late\":true}\n");
 }
 
+TEST(Router, OwnAuthRoutesNeedNoTokenButOthersStill) {
+  Router router;
+  router.add_own_auth("POST", "/api/v1/collectors/{id}/heartbeat",
+                      [](Request& req) -> net::awaitable<Response> {
+                        co_return json_response({{"key", req.header("x-collector-api-key")}});
+                      });
+  router.add_sync("GET", "/api/v1/collectors/{id}", AdminRole::read, [](Request&) {
+    return json_response({{"ok", true}});
+  });
+  EXPECT_TRUE(router.is_public("POST", "/api/v1/collectors/1/heartbeat"));
+  EXPECT_FALSE(router.is_public("GET", "/api/v1/collectors/1"));
+  auto req = make("POST", "/api/v1/collectors/1/heartbeat");
+  req.principal = Principal{"anonymous", AdminRole::read, "", false};
+  req.headers["x-collector-api-key"] = "k";
+  auto r = run(router, req);
+  EXPECT_EQ(r.status, 200u);
+  EXPECT_EQ(r.body, "{\"key\":\"k\"}\n");
+  req = make("GET", "/api/v1/collectors/1");
+  req.principal = Principal{"anonymous", AdminRole::read, "", false};
+  EXPECT_EQ(run(router, req).status, 401u);
+}
+
 TEST(Request, QueryAndJsonBody) {
   Request r;
   r.query = "a=1&name=x%20y+z&flag";
