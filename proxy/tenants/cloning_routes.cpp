@@ -1,9 +1,8 @@
 #include "proxy/tenants/cloning_routes.hpp"
 
-#include <type_traits>
-
 #include <boost/asio/thread_pool.hpp>
 
+#include "proxy/admin/blocking.hpp"
 #include "proxy/tenants/cloning_json.hpp"
 
 namespace sw::tenants {
@@ -20,14 +19,6 @@ using nlohmann::json;
 net::asio::thread_pool& cloning_pool() {
   static net::asio::thread_pool pool(8);
   return pool;
-}
-
-template <class F>
-net::awaitable<std::invoke_result_t<F&>> off_workers(F f) {
-  using T = std::invoke_result_t<F&>;
-  co_return co_await net::asio::co_spawn(
-      cloning_pool(), [f = std::move(f)]() mutable -> net::awaitable<T> { co_return f(); },
-      net::use_awaitable);
 }
 
 Response failure(const OpError& e) {
@@ -119,13 +110,14 @@ void add_cloning_routes(admin::Router& router, TenantManager* manager) {
                                                      "\" is scoped to tenant \"" +
                                                      req.principal.tenant + "\"");
                CreateRequest c = std::move(*parsed);
-               auto made = co_await off_workers([&m, c] { return m.create(c); });
+               auto made = co_await admin::run_on(cloning_pool(), [&m, c] { return m.create(c); });
                co_return answer(made, created_json, 201);
              });
   router.add("GET", "/api/v1/cloning/verify/{tenant}", AdminRole::admin,
              [&m](Request& req) -> net::awaitable<Response> {
                std::string id = req.params["tenant"];
-               auto report = co_await off_workers([&m, id] { return m.verify(id); });
+               auto report =
+                   co_await admin::run_on(cloning_pool(), [&m, id] { return m.verify(id); });
                co_return answer(report, verify_json);
              });
   router.add_sync("GET", "/api/v1/cloning/list", AdminRole::admin, [&m](Request& req) {
@@ -145,8 +137,9 @@ void add_cloning_routes(admin::Router& router, TenantManager* manager) {
     router.add("POST", path, AdminRole::admin,
                [&m, start = start](Request& req) -> net::awaitable<Response> {
                  std::string id = req.params["tenant"];
-                 auto done = co_await off_workers(
-                     [&m, id, start] { return start ? m.start_tenant(id) : m.stop_tenant(id); });
+                 auto done = co_await admin::run_on(cloning_pool(), [&m, id, start] {
+                   return start ? m.start_tenant(id) : m.stop_tenant(id);
+                 });
                  co_return answer(done, [&m](const TenantRecord& r) {
                    return json{{"success", true}, {"clone", clone_json(r, m.serving(r.id))}};
                  });
@@ -155,7 +148,8 @@ void add_cloning_routes(admin::Router& router, TenantManager* manager) {
              [&m](Request& req) -> net::awaitable<Response> {
                std::string id = req.params["tenant"];
                bool force = flag(req, "force");
-               auto done = co_await off_workers([&m, id, force] { return m.remove(id, force); });
+               auto done = co_await admin::run_on(cloning_pool(),
+                                                  [&m, id, force] { return m.remove(id, force); });
                co_return answer(done, [](const TenantRecord& r) {
                  return json{{"success", true},
                              {"message", "tenant " + r.id + " removed; port " +

@@ -16,13 +16,6 @@ namespace {
 
 using nlohmann::json;
 
-std::string read_file(const std::string& path) {
-  std::ifstream in(path);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
-
 std::string pg_database_count(const std::string& db) {
   return run_command(
              psql_app("postgres",

@@ -24,13 +24,6 @@ struct Tenant {
   std::uint16_t port = 0;
 };
 
-std::string read_file(const std::string& path) {
-  std::ifstream in(path);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
-
 // SELECT of the current database through the tenant's own port, as the
 // tenant, with the real CLI.
 CommandResult whoami(const Tenant& t) {

@@ -25,6 +25,13 @@ namespace sw::test {
 
 inline constexpr const char* kOpsToken = "ops-secret";
 
+inline std::string read_file(const std::string& path) {
+  std::ifstream in(path);
+  std::stringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+
 inline std::string psql_app(const std::string& db, const std::string& args) {
   return fmt::format(
       "PGPASSWORD=app PGCONNECT_TIMEOUT=10 psql -X -q -v ON_ERROR_STOP=1 -h 127.0.0.1 -p {} -U app "
