@@ -23,7 +23,7 @@ std::string random_marker() {
   return out;
 }
 
-Result<std::unique_ptr<BackendLink>> connect(Engine e, const BackendLogin& login) {
+Result<std::unique_ptr<BackendLink>> open_link(Engine e, const BackendLogin& login) {
   return e == Engine::postgresql ? connect_pg(login) : connect_mysql(login);
 }
 
@@ -67,7 +67,7 @@ OpResult<VerifyReport> TenantManager::verify(const std::string& id) {
   const bool pg = r.engine == Engine::postgresql;
   std::unique_ptr<BackendLink> link;
   if (live) {
-    auto c = connect(r.engine, tenant);
+    auto c = open_link(r.engine, tenant);
     if (!c) {
       checks.push_back({"connection", false, c.error().message});
     } else {
@@ -104,7 +104,7 @@ OpResult<VerifyReport> TenantManager::verify(const std::string& id) {
     // The ways out, through the proxy, as the tenant.
     BackendLogin other_db = tenant;
     other_db.database = r.template_db;
-    auto direct = connect(r.engine, other_db);
+    auto direct = open_link(r.engine, other_db);
     checks.push_back(refused("connect_other_database", direct ? Status() : Status(direct.error()),
                              "connecting to database " + r.template_db));
     if (pg) {
@@ -145,7 +145,7 @@ OpResult<VerifyReport> TenantManager::verify(const std::string& id) {
                      (written ? std::string("not read back") : written.error().message)});
     if (wrote) {
       auto look = [&](const BackendLogin& who, const std::string& where) -> Check {
-        auto c = connect(r.engine, who);
+        auto c = open_link(r.engine, who);
         if (!c) return {"marker_invisible_from_" + where, false, c.error().message};
         auto rows = (*c)->query(fmt::format("SELECT COUNT(*) FROM {} WHERE marker = {}",
                                             kMarkerTable, (*c)->literal(marker)));
