@@ -316,6 +316,13 @@ OpResult<TenantRecord> TenantManager::set_state(const std::string& id, TenantSta
     (void)put(r);
     return fail(Failure::backend, applied.error().message);
   }
+  if (to == TenantState::stopped) {
+    // Listeners close on their workers: answer once the port is really
+    // closed, so "stopped" means no new client gets in.
+    auto deadline = Clock::now() + std::chrono::seconds(5);
+    while (!bind_probe(r.listen_host.c_str(), r.port) && Clock::now() < deadline)
+      std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
   return r;
 }
 
