@@ -88,6 +88,13 @@ class MyEngine final : public CloneEngine {
                                      db.ident(r.database)));
         !s)
       return fail("drop database", r.database, s.error());
+    // Sessions of the account outlive DROP USER on MySQL: end them (the
+    // proxy's pooled connections of the tenant included).
+    auto sessions = db.query("SELECT ID FROM information_schema.PROCESSLIST WHERE USER = " +
+                             db.literal(r.user));
+    if (sessions)
+      for (const auto& row : *sessions)
+        if (row[0]) (void)db.exec("KILL " + *row[0]);
     if (auto s = db.exec(
             fmt::format("DROP USER {}{}", missing_ok ? "IF EXISTS " : "", account(db, r.user)));
         !s)
