@@ -5,6 +5,7 @@
 // clone that verify catches), stop / start, a proxy restart that brings
 // every tenant port back, sqlwarden-ctl, remove.
 #include <algorithm>
+#include <cstdlib>
 #include <fstream>
 #include <iostream>
 #include <map>
@@ -268,6 +269,39 @@ TEST_F(Tenants, TwentyClonesIsolatedVerifiedAndBackAfterRestart) {
                   {{"tenant_id", tenants[0].id}, {"db_type", "postgresql"}});
   EXPECT_EQ(made["clone"]["port"], lowest);
   api(again.admin_port(), "DELETE", "/api/v1/cloning/remove/" + tenants[0].id, 200);
+}
+
+// Acceptance 5 (bench/RESULTS.md): time to clone a ~100 MB template on each
+// engine. Slow, so only with SW_CLONE_BENCH=1.
+TEST_F(Tenants, CloneTimeOfA100MBTemplate) {
+  if (!std::getenv("SW_CLONE_BENCH")) GTEST_SKIP() << "set SW_CLONE_BENCH=1 to run";
+  auto r = run_command(psql_app(
+      tpl_, "-c " + shell_quote("CREATE TABLE bulk AS SELECT g AS id, md5(g::text) || repeat('x', "
+                                "200) AS payload FROM generate_series(1, 400000) g; "
+                                "ALTER TABLE bulk ADD PRIMARY KEY (id)")));
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  r = run_command(mariadb_app(
+      tpl_ + " -e " +
+      shell_quote("CREATE TABLE bulk (id INT PRIMARY KEY, payload VARCHAR(300)) ENGINE=InnoDB; "
+                  "INSERT INTO bulk SELECT seq, CONCAT(MD5(seq), REPEAT('x', 200)) FROM "
+                  "seq_1_to_400000")));
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  auto pg_size = run_command(psql_app(
+      tpl_,
+      "-At -c " + shell_quote("SELECT pg_size_pretty(pg_database_size(current_database()))")));
+  auto my_size = run_command(mariadb_app(
+      "-N -B -e " + shell_quote("SELECT CONCAT(ROUND(SUM(DATA_LENGTH + INDEX_LENGTH) / 1048576), "
+                                "' MB') FROM information_schema.TABLES WHERE TABLE_SCHEMA = '" +
+                                tpl_ + "'")));
+  ProxyProcess proxy("tenants_bench", cloning_options(state_, tpl_, base_, 600000));
+  for (const char* engine : {"postgresql", "mysql"}) {
+    std::string id = std::string("bench_") + (engine[0] == 'p' ? "pg" : "my");
+    json made = api(proxy.admin_port(), "POST", "/api/v1/cloning/create", 201,
+                    {{"tenant_id", id}, {"db_type", engine}});
+    std::cout << "clone of a template of " << (engine[0] == 'p' ? pg_size.output : my_size.output)
+              << "  " << engine << ": " << made["clone_time_ms"] << " ms\n";
+    api(proxy.admin_port(), "DELETE", "/api/v1/cloning/remove/" + id, 200);
+  }
 }
 
 }  // namespace
