@@ -11,6 +11,7 @@
 #include <spdlog/spdlog.h>
 
 #include "pool/registry.hpp"
+#include "proxy/net/session_registry.hpp"
 #include "proxy/tenants/port_allocator.hpp"
 
 namespace sw::tenants {
@@ -316,14 +317,34 @@ OpResult<TenantRecord> TenantManager::set_state(const std::string& id, TenantSta
     (void)put(r);
     return fail(Failure::backend, applied.error().message);
   }
-  if (to == TenantState::stopped) {
-    // Listeners close on their workers: answer once the port is really
-    // closed, so "stopped" means no new client gets in.
-    auto deadline = Clock::now() + std::chrono::seconds(5);
-    while (!bind_probe(r.listen_host.c_str(), r.port) && Clock::now() < deadline)
-      std::this_thread::sleep_for(std::chrono::milliseconds(10));
-  }
+  if (to == TenantState::stopped) drain(r);
   return r;
+}
+
+void TenantManager::drain(const TenantRecord& r) {
+  // Listeners close on their workers: wait until the port is really closed,
+  // so "stopped" means no new client gets in.
+  auto deadline = Clock::now() + std::chrono::seconds(5);
+  while (!bind_probe(r.listen_host.c_str(), r.port) && Clock::now() < deadline)
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  // Then the clients: each is closed between statements; one still running
+  // a statement after kDrainTime is closed anyway.
+  constexpr auto kDrainTime = std::chrono::seconds(10);
+  deadline = Clock::now() + kDrainTime;
+  auto& sessions = net::SessionRegistry::instance();
+  for (;;) {
+    bool force = Clock::now() >= deadline;
+    std::size_t left = 0;
+    for (const auto& s : sessions.list()) {
+      if (s.tenant != r.id) continue;
+      if (force || s.state == net::SessionState::idle)
+        sessions.kill(s.id);
+      else
+        ++left;
+    }
+    if (left == 0 || force) break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
 }
 
 OpResult<TenantRecord> TenantManager::start_tenant(const std::string& id) {

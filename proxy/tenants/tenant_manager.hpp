@@ -93,6 +93,9 @@ class TenantManager {
   Status put(TenantRecord r);  // under mutex_
   Status reapply();
   OpResult<TenantRecord> set_state(const std::string& id, TenantState from, TenantState to);
+  // After a stop: the port closed, the tenant's clients closed between
+  // statements (or after 10 s).
+  void drain(const TenantRecord& r);
   std::vector<std::string> other_databases(const TenantRecord& r) const;
 
   CloningConfig config_;

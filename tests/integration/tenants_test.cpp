@@ -13,6 +13,7 @@
 #include <thread>
 #include <vector>
 
+#include "tests/integration/pg_util.hpp"
 #include "tests/integration/tenants_util.hpp"
 
 namespace sw::test {
@@ -217,6 +218,18 @@ TEST_F(Tenants, TwentyClonesIsolatedVerifiedAndBackAfterRestart) {
     EXPECT_EQ(json::parse(out, nullptr, false)["active_allocations"], 20) << out;
     out = ctl(admin, "verify " + pg[4].id, &code);
     EXPECT_EQ(code, 0) << out;
+
+    // stop drains the tenant's clients: an open session is closed.
+    PgConn open_session(PQconnectdb(
+        fmt::format("host=127.0.0.1 port={} user={} password={} dbname={} connect_timeout=10",
+                    pg[2].port, pg[2].user, pg[2].password, pg[2].database)
+            .c_str()));
+    ASSERT_EQ(PQstatus(open_session.get()), CONNECTION_OK) << PQerrorMessage(open_session.get());
+    EXPECT_EQ(pg_value(open_session.get(), "SELECT 1"), "1");
+    api(admin, "POST", "/api/v1/cloning/stop/" + pg[2].id, 200);
+    EXPECT_NE(pg_value(open_session.get(), "SELECT 1"), "1");
+    api(admin, "POST", "/api/v1/cloning/start/" + pg[2].id, 200);
+    EXPECT_EQ(whoami(pg[2]).output, pg[2].database + "\n");
 
     // stop closes the port, start opens it again.
     out = ctl(admin, "stop " + my[2].id, &code);
