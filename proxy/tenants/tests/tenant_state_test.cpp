@@ -49,7 +49,9 @@ TEST(TenantId, RejectsWhatCouldEscapeAnIdentifier) {
                          "abcdefghijklmnopqrstuvwxyz"}) {
     auto r = validate_tenant_id(id);
     EXPECT_FALSE(r) << id;
-    if (!r) EXPECT_NE(r.error().message.find("tenant_id"), std::string::npos);
+    if (!r) {
+      EXPECT_NE(r.error().message.find("tenant_id"), std::string::npos);
+    }
   }
   EXPECT_TRUE(validate_tenant_id("abcdefghijklmnopqrstuvwxy"));  // 25
 }
