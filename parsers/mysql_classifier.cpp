@@ -229,6 +229,7 @@ class Classifier {
       st_.kind = StatementKind::prepare;
     } else if (iequals(w, "use")) {
       st_.kind = StatementKind::use;
+      if (name_token(i + 1)) st_.use_database = name_text(i + 1);
     } else if (one_of(w, {"lock", "unlock"})) {
       st_.kind = StatementKind::lock;
     } else if (iequals(w, "handler")) {

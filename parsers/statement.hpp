@@ -79,6 +79,7 @@ struct Statement {
   std::string tag;  // command words for messages, e.g. "DROP TABLE"
   std::vector<QualifiedName> tables;
   std::vector<QualifiedName> functions;
+  std::string use_database;  // MySQL USE db: the database named
 };
 
 // What a whole request (one Query / COM_QUERY text) holds.

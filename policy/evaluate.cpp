@@ -121,6 +121,12 @@ Verdict check_statement(const Profile& p, const Statement& st, const RequestFact
                     st.kind);
     }
   }
+  if (!p.allow_cross_database && st.kind == StatementKind::use && !st.use_database.empty() &&
+      !iequals(st.use_database, f.database))
+    return deny("cross_database",
+                fmt::format("sqlwarden: USE {}: profile '{}' allows only the current database {}",
+                            st.use_database, pn, f.database),
+                st.kind);
   if (!p.allow_writes && executes && st.writes)
     return deny("write_not_allowed",
                 fmt::format("sqlwarden: statement can write ({}); profile '{}' is read-only",

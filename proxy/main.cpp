@@ -21,6 +21,7 @@
 #include "proxy/core/log.hpp"
 #include "proxy/core/version.hpp"
 #include "proxy/runtime.hpp"
+#include "proxy/tenants/cloning_config.hpp"
 
 namespace {
 
@@ -46,8 +47,11 @@ int cmd_version() {
 
 int cmd_config_check(const std::string& file) {
   auto load = sw::tools::load_config_file(file);
-  if (!load.ok()) {
+  auto cloning = sw::tenants::load_cloning_config_file(file);
+  if (!load.ok() || !cloning.problems.empty()) {
     auto problems = load.problems(file);
+    if (load.ok())  // a file that cannot be read or parsed is reported once
+      for (const auto& p : cloning.problems) problems.push_back(file + ": " + p);
     for (const auto& p : problems) std::cerr << p << "\n";
     std::cerr << fmt::format("{}: {} problem(s)\n", file, problems.size());
     return 1;

@@ -23,6 +23,8 @@
 #include "proxy/net/connection_tracker.hpp"
 #include "proxy/net/worker_pool.hpp"
 #include "proxy/reload.hpp"
+#include "proxy/tenants/cloning_routes.hpp"
+#include "proxy/tenants/tenant_manager.hpp"
 
 namespace sw {
 
@@ -77,6 +79,33 @@ int run_proxy(ConfigPtr config, tools::ToolsConfig tools_config, std::string con
     audit_trail = std::move(*trail);
   }
 
+  // Tenant clones ([cloning]): the registry brings every tenant listener
+  // back; the snapshot served is the file's plus the tenants.
+  const ConfigPtr file_config = config;
+  std::unique_ptr<tenants::TenantManager> tenant_manager;
+  if (!config_path.empty()) {
+    auto cloning = tenants::load_cloning_config_file(config_path);
+    if (!cloning.problems.empty()) {
+      for (const auto& p : cloning.problems) spdlog::critical("{}: {}", config_path, p);
+      return 1;
+    }
+    if (cloning.config.enabled) {
+      tenant_manager = std::make_unique<tenants::TenantManager>(cloning.config, file_config);
+      auto composed = tenant_manager->start();
+      if (composed) {
+        auto with_tenants = tenant_manager->compose(file_config);
+        if (with_tenants)
+          config = *with_tenants;
+        else
+          composed = with_tenants.error();
+      }
+      if (!composed) {
+        spdlog::critical("cloning: {}", composed.error().message);
+        return 1;
+      }
+    }
+  }
+
   // The AI tools' executor: a client of this process's own listeners, on
   // threads of its own.
   tools::ToolExecutor tool_executor(config, tools_config);
@@ -103,6 +132,12 @@ int run_proxy(ConfigPtr config, tools::ToolsConfig tools_config, std::string con
   if (!config_path.empty())
     reloader = std::make_unique<Reloader>(config_path, live, listeners, tracker, admin_server.get(),
                                           &tool_executor);
+  if (reloader && tenant_manager) {
+    reloader->set_overlay(
+        [m = tenant_manager.get()](const ConfigPtr& file) { return m->compose(file); }, file_config,
+        tools_config);
+    tenant_manager->set_apply([r = reloader.get()] { return r->reapply(); });
+  }
 
   if (admin_server) {
     admin::Operations ops;
@@ -128,6 +163,7 @@ int run_proxy(ConfigPtr config, tools::ToolsConfig tools_config, std::string con
       collectors = std::move(*opened);
       admin::add_collector_routes(admin_server->router(), *collectors);
     }
+    tenants::add_cloning_routes(admin_server->router(), tenant_manager.get());
     if (auto opened = admin_server->open(); !opened) {
       spdlog::critical("{}", opened.error().message);
       return 1;

@@ -12,3 +12,7 @@ BEGIN
   END IF;
 END
 $$;
+-- app also runs the tenant clones (docs/tenants.md): it creates the tenants'
+-- roles and closes idle sessions on a template while cloning it.
+ALTER ROLE app CREATEROLE;
+GRANT pg_signal_backend TO app;

@@ -75,7 +75,11 @@ enum class ClientAuthMethod {
 struct ListenerConfig {
   Endpoint listen;
   Endpoint backend;
-  std::string default_database;           // when the client names none
+  std::string default_database;  // when the client names none
+  // Serve default_database only: a client naming another database (startup
+  // packet, MySQL handshake, COM_INIT_DB, USE) is refused. Tenant clone
+  // listeners always pin (docs/tenants.md).
+  bool pin_database = false;
   TlsConfig client_tls;                   // proxy as server, towards clients
   TlsConfig server_tls;                   // proxy as client, towards the backend
   std::chrono::seconds read_timeout{0};   // 0 = none

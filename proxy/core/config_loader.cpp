@@ -263,7 +263,7 @@ ListenerConfig read_listener(TomlChecker& c, const toml::table& t, const std::st
       t, path,
       {"listen", "backend", "default_database", "client_tls", "server_tls", "read_timeout_seconds",
        "write_timeout_seconds", "auth_method", "caching_sha2_full_auth", "auth_user", "auth_query",
-       "auth_dbname", "server_version"});
+       "auth_dbname", "server_version", "pin_database"});
   c.read_endpoint(t, "listen", path, l.listen);
   c.read_enum(t, "auth_method", path, l.auth_method,
               {{"scram-sha-256", ClientAuthMethod::scram_sha_256},
@@ -274,6 +274,9 @@ ListenerConfig read_listener(TomlChecker& c, const toml::table& t, const std::st
   if (!t.get("backend")) c.issue(path + ".backend", &t, "missing backend");
   c.read(t, "default_database", path, l.default_database);
   c.read(t, "caching_sha2_full_auth", path, l.caching_sha2_full_auth);
+  c.read(t, "pin_database", path, l.pin_database);
+  if (l.pin_database && l.default_database.empty())
+    c.issue(path + ".pin_database", &t, "needs default_database (the one database served)");
   c.read(t, "auth_user", path, l.auth_user);
   c.read(t, "auth_query", path, l.auth_query);
   c.read(t, "auth_dbname", path, l.auth_dbname);
@@ -607,11 +610,12 @@ ConfigLoad load_toml_config_text(std::string_view text, std::string_view source_
   }
   TomlChecker c(out.issues);
   Config& cfg = out.config;
-  // [tools] belongs to the AI tools (proxy/admin/tools/tools_config.hpp), which read it
-  // themselves: the core snapshot does not need their keys.
-  c.unknown_keys(
-      root, "",
-      {"server", "admin", "audit", "collectors", "tools", "pool", "tenants", "users", "profiles"});
+  // [tools] belongs to the AI tools (proxy/admin/tools/tools_config.hpp) and
+  // [cloning] to the tenant clones (proxy/tenants/cloning_config.hpp), which
+  // read them themselves: the core snapshot does not need their keys.
+  c.unknown_keys(root, "",
+                 {"server", "admin", "audit", "collectors", "tools", "cloning", "pool", "tenants",
+                  "users", "profiles"});
 
   if (auto* s = c.table(root, "server", "")) {
     c.unknown_keys(

@@ -468,6 +468,7 @@ net::awaitable<bool> ClientSession::login_backend(const HandshakeResponse& respo
   std::optional<std::string> database = response.database;
   if (!database && !ctx_->listener->default_database.empty())
     database = ctx_->listener->default_database;
+  if (database && !co_await database_allowed(*database, seq, true)) co_return false;
   state_.database = database.value_or("");
   state_.charset = response.charset;
   if (capabilities_ & cap::connect_attrs) connect_attrs_ = response.connect_attrs;
@@ -775,8 +776,25 @@ net::awaitable<bool> ClientSession::handle_command(ByteSpan raw, ByteSpan payloa
       seq);
 }
 
+net::awaitable<bool> ClientSession::database_allowed(std::string_view db, std::uint8_t seq,
+                                                     bool at_login) {
+  const ListenerConfig& listener = *ctx_->listener;
+  if (!listener.pin_database || db == listener.default_database) co_return true;
+  // A tenant port serves its clone only (docs/tenants.md).
+  std::string message = "sqlwarden: this port serves database '" + listener.default_database +
+                        "' only; database '" + std::string(db) + "' is refused";
+  if (at_login) audit_.login_failed(er::db_access_denied, message);
+  co_await send_err(er::db_access_denied, "42000", message, seq);
+  co_return false;
+}
+
 net::awaitable<bool> ClientSession::handle_init_db(ByteSpan raw, std::string_view db,
                                                    std::uint8_t seq) {
+  if (ctx_->listener->pin_database && db != ctx_->listener->default_database) {
+    // Refused, but the session lives on, as the server's own 1044 would.
+    co_await database_allowed(db, seq, false);
+    co_return true;
+  }
   bool ok = co_await handle_simple(raw, ResponseKind::single, seq);
   if (ok && !tracker_.failed()) {
     state_.database = std::string(db);

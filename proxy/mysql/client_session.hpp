@@ -92,6 +92,9 @@ class ClientSession {
   net::awaitable<bool> handle_query(ByteSpan raw, std::string_view sql, std::uint8_t seq);
   net::awaitable<bool> handle_simple(ByteSpan raw, ResponseKind kind, std::uint8_t seq);
   net::awaitable<bool> handle_init_db(ByteSpan raw, std::string_view db, std::uint8_t seq);
+  // With pin_database: `db` is the listener's database, or the client got
+  // error 1044 (false).
+  net::awaitable<bool> database_allowed(std::string_view db, std::uint8_t seq, bool at_login);
   // Sends `bytes` (whole packets) to the server and relays its answer.
   net::awaitable<bool> forward(ByteSpan bytes, ResponseKind kind, std::uint8_t seq);
   net::awaitable<bool> relay(ResponseKind kind, std::uint8_t seq, std::uint64_t received = 0);

@@ -419,6 +419,16 @@ net::awaitable<bool> ClientSession::startup() {
     }
     co_return false;
   }
+  if (listener.pin_database && database_ != listener.default_database) {
+    // A tenant port serves its clone only (docs/tenants.md): checked after
+    // the password so the name of the served database is not given away.
+    std::string message =
+        fmt::format("sqlwarden: this port serves database \"{}\" only; database \"{}\" is refused",
+                    listener.default_database, database_);
+    audit_.login_failed("42501", message);
+    co_await fatal("42501", message);
+    co_return false;
+  }
 
   profile_ = user && !user->profile.empty() ? user->profile : ctx_->tenant->default_profile;
   gate_context_.protocol = Protocol::postgres;

@@ -75,6 +75,35 @@ TEST(ProfileConfig, CrossDatabaseRule) {
   s.database = "exo_cluster";
   EXPECT_TRUE(gate.check(s, "SELECT * FROM exo_cluster.t").allowed);
   EXPECT_EQ(gate.check(s, "SELECT * FROM other.t").rule, "cross_database");
+  // USE of another database (tenant listeners, docs/tenants.md).
+  EXPECT_EQ(gate.check(s, "USE other").rule, "cross_database");
+  EXPECT_EQ(gate.check(s, "USE `other`").rule, "cross_database");
+  EXPECT_NE(gate.check(s, "USE exo_cluster").rule, "cross_database");
+}
+
+// A tenant's profile: allow_all without other databases or dblink.
+TEST(ProfileConfig, TenantIsolatedProfile) {
+  sw::Config cfg;
+  sw::ProfileConfig p;
+  p.name = "tenant_isolated";
+  p.base = "allow_all";
+  p.allow_cross_database = false;
+  p.denied_functions = std::vector<std::string>{"dblink*"};
+  cfg.profiles.push_back(p);
+  auto profiles = sw::policy::compile_profiles(cfg);
+  ASSERT_TRUE(profiles.ok()) << profiles.error().message;
+  sw::policy::PolicyGate gate(profiles.value());
+  sw::policy::SessionContext s;
+  s.protocol = sw::Protocol::mysql;
+  s.profile = "tenant_isolated";
+  s.database = "tenant_a_db";
+  EXPECT_TRUE(gate.check(s, "CREATE TABLE t (id int)").allowed);
+  EXPECT_TRUE(gate.check(s, "SELECT * FROM tenant_a_db.t").allowed);
+  EXPECT_EQ(gate.check(s, "SELECT * FROM tenant_b_db.t").rule, "cross_database");
+  EXPECT_EQ(gate.check(s, "USE tenant_b_db").rule, "cross_database");
+  s.protocol = sw::Protocol::postgres;
+  EXPECT_FALSE(gate.check(s, "SELECT dblink_connect('dbname=tenant_b_db')").allowed);
+  EXPECT_FALSE(gate.check(s, "SELECT * FROM dblink('dbname=x', 'select 1') AS t(a int)").allowed);
 }
 
 // LOAD DATA LOCAL INFILE: off in every profile unless configured; allow_all

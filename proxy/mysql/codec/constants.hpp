@@ -127,6 +127,7 @@ inline constexpr std::uint8_t err = 0xff;
 namespace er {
 inline constexpr std::uint16_t con_count = 1040;                 // 08004 Too many connections
 inline constexpr std::uint16_t handshake = 1043;                 // 08S01 Bad handshake
+inline constexpr std::uint16_t db_access_denied = 1044;          // 42000 (pin_database)
 inline constexpr std::uint16_t access_denied = 1045;             // 28000
 inline constexpr std::uint16_t no_such_thread = 1094;            // HY000 Unknown thread id
 inline constexpr std::uint16_t unknown_com = 1047;               // 08S01 Unknown command
