@@ -118,7 +118,7 @@ Result<CollectedQuery> parse_query(const json& q, parsers::Dialect dialect, Cloc
   if (!duration) return std::move(duration).error();
   out.duration_us = *duration;
   if (const json* c = field(q, {"calls"})) {
-    if (!c->is_number_unsigned() || c->get<std::uint64_t>() == 0 ||
+    if (!is_count(*c) || c->get<std::uint64_t>() == 0 ||
         c->get<std::uint64_t>() > (std::uint64_t{1} << 40))
       return make_error(Errc::invalid_argument, "calls must be a positive integer");
     out.calls = c->get<std::uint64_t>();

@@ -43,6 +43,12 @@ struct Batch {
   std::vector<CollectedQuery> queries;
 };
 
+// A non-negative integer, whether it was parsed (unsigned) or built in C++
+// from an int (signed).
+inline bool is_count(const nlohmann::json& v) noexcept {
+  return v.is_number_unsigned() || (v.is_number_integer() && v.get<std::int64_t>() >= 0);
+}
+
 inline constexpr std::size_t kMaxBatchIdBytes = 128;
 inline constexpr std::size_t kMaxQueryBytes = 1 << 20;
 

@@ -38,7 +38,7 @@ json known_stats(const json& stats) {
   for (const char* key : {"queries_collected", "errors", "uptime_seconds", "collections",
                           "batches_sent", "pending_batches", "dropped_batches"}) {
     auto it = stats.find(key);
-    if (it != stats.end() && it->is_number_unsigned()) out[key] = *it;
+    if (it != stats.end() && is_count(*it)) out[key] = it->get<std::uint64_t>();
   }
   for (const char* key : {"state", "last_error", "version"}) {
     auto it = stats.find(key);
@@ -96,7 +96,7 @@ Result<Registration> parse_registration(const json& body) {
     if (r.config.dump().size() > 16384) return bad("config is larger than 16 KiB");
   }
   if (auto i = body.find("collection_interval_minutes"); i != body.end() && !i->is_null()) {
-    if (!i->is_number_unsigned() || i->get<std::uint64_t>() == 0 ||
+    if (!is_count(*i) || i->get<std::uint64_t>() == 0 ||
         i->get<std::uint64_t>() > 7 * 24 * 60)
       return bad("collection_interval_minutes must be an integer from 1 to 10080");
     r.collection_interval_minutes = i->get<std::uint32_t>();
@@ -109,6 +109,8 @@ Result<Registration> parse_registration(const json& body) {
 }
 
 Registry::Registry(OpenKey, RegistryOptions options) : options_(std::move(options)) {}
+
+Registry::~Registry() = default;
 
 Result<std::unique_ptr<Registry>> Registry::open(RegistryOptions options) {
   if (options.state_dir.empty())

@@ -95,6 +95,7 @@ class Registry {
 
  public:
   Registry(OpenKey, RegistryOptions options);
+  ~Registry();  // Entry is complete only in registry.cpp
 
  private:
   Status load();

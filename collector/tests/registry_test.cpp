@@ -124,7 +124,7 @@ TEST(Registry, BatchesAreIdempotentAggregatedAndDurable) {
   ASSERT_TRUE(rows);
   ASSERT_EQ(rows->size(), 1u);
   EXPECT_EQ((*rows)[0].count, 3u);
-  EXPECT_EQ((*rows)[0].total_us, 600000u + 600001u + 600002u);
+  EXPECT_EQ((*rows)[0].total_us, 600000u + 601000u + 602000u);
   EXPECT_EQ((*rows)[0].min_us, 600000u);
 
   reg.reset();

@@ -76,7 +76,7 @@ Response heartbeat(Registry& registry, Request& req, std::uint64_t id) {
   if (!body) return bad_request(body.error());
   std::uint64_t ack = 0;
   if (auto it = body->find("ack"); it != body->end()) {
-    if (!it->is_number_unsigned())
+    if (!collector::is_count(*it))
       return bad_request({Errc::invalid_argument, "ack must be a command id (integer ≥ 0)"});
     ack = it->get<std::uint64_t>();
   }
