@@ -8,10 +8,10 @@
 // return several results for one COM_QUERY. One per session, one thread.
 #include <chrono>
 #include <cstdint>
-#include <deque>
 #include <string>
 
 #include "audit/record.hpp"
+#include "proxy/core/fifo.hpp"
 
 namespace sw::audit {
 
@@ -43,7 +43,7 @@ class StatementTracker {
     AuditRecord record;
     Clock::time_point sent;
   };
-  std::deque<InFlight> in_flight_;
+  Fifo<InFlight> in_flight_;
 };
 
 }  // namespace sw::audit

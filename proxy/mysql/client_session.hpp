@@ -8,12 +8,12 @@
 // mode, borrowed per transaction or statement otherwise, with the client's
 // session state (ClientState) following it from connection to connection.
 #include <cstdint>
-#include <deque>
 #include <functional>
 #include <memory>
 #include <optional>
 #include <string>
 
+#include "proxy/core/fifo.hpp"
 #include "proxy/mysql/backend_profile.hpp"
 #include "proxy/mysql/client_state.hpp"
 #include "proxy/mysql/codec/handshake.hpp"
@@ -166,7 +166,7 @@ class ClientSession {
   std::string connect_attrs_;
   std::string host_;
   // LOAD DATA LOCAL file names of the current request, in order (local_infile.hpp).
-  std::deque<std::string> expected_files_;
+  Fifo<std::string> expected_files_;
   std::size_t command_bytes_ = 0;    // the current command's bytes, still in client_'s buffer
   net::SessionHandle registration_;  // in /api/v1/clients while logged in
 };

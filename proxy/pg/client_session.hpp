@@ -18,7 +18,6 @@
 // result.
 #include <chrono>
 #include <cstdint>
-#include <deque>
 #include <memory>
 #include <optional>
 #include <set>
@@ -28,6 +27,7 @@
 #include "policy/gate.hpp"
 #include "pool/session_state.hpp"
 #include "pool/shard.hpp"
+#include "proxy/core/fifo.hpp"
 #include "proxy/net/connection_tracker.hpp"
 #include "proxy/net/session_registry.hpp"
 #include "proxy/net/tls.hpp"
@@ -171,7 +171,7 @@ class ClientSession : public std::enable_shared_from_this<ClientSession>, public
   std::string unnamed_sql_;
   Bytes unnamed_types_;
   std::uint64_t unnamed_tag_ = 0;
-  std::deque<ParseExpect> parse_expect_;
+  Fifo<ParseExpect> parse_expect_;
   // Replies to a Parse…Sync batch answered without a server connection.
   Bytes local_reply_;
   bool local_batch_ = false;
@@ -207,16 +207,16 @@ class ClientSession : public std::enable_shared_from_this<ClientSession>, public
     ListenOp op;
     bool done = false;  // the stand-in completed
   };
-  std::deque<ListenExpect> listen_expect_;
+  Fifo<ListenExpect> listen_expect_;
   struct SavepointExpect {
     std::uint64_t sync_seq;
     SavepointOp op;
   };
-  std::deque<SavepointExpect> savepoint_expect_;
+  Fifo<SavepointExpect> savepoint_expect_;
   bool batch_error_ = false;   // an ErrorResponse since the last ReadyForQuery
   bool saw_rollback_ = false;  // a ROLLBACK tag since the last ReadyForQuery
   // Queued notifications with their arrival number (the hub's order).
-  std::deque<std::pair<std::uint64_t, std::shared_ptr<const Bytes>>> notify_queue_;
+  Fifo<std::pair<std::uint64_t, std::shared_ptr<const Bytes>>> notify_queue_;
   std::uint64_t notify_arrivals_ = 0;
   bool notify_writer_ = false;
   bool listen_busy_ = false;    // answering a LISTEN locally

@@ -9,7 +9,6 @@
 // failed logins are submitted at once. One per session, one thread.
 #include <chrono>
 #include <cstdint>
-#include <deque>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -18,6 +17,7 @@
 #include "policy/gate.hpp"
 #include "proxy/audit_hook/audit_port.hpp"
 #include "proxy/core/bytes.hpp"
+#include "proxy/core/fifo.hpp"
 
 namespace sw::pg {
 
@@ -79,7 +79,7 @@ class StatementAudit {
   std::shared_ptr<audit_hook::AuditPort> port_;
   audit_hook::SessionFacts facts_;
   audit::Ticket last_;
-  std::deque<InFlight> in_flight_;
+  Fifo<InFlight> in_flight_;
   std::unordered_map<std::string, Prepared> statements_;  // client statement name → what it is
   std::unordered_map<std::string, std::string> portals_;  // portal → statement name
   std::string batch_error_code_, batch_error_message_;
