@@ -8,7 +8,6 @@
 namespace sw::tenants {
 namespace {
 
-using admin::AdminRole;
 using admin::Request;
 using admin::Response;
 using nlohmann::json;
