@@ -63,7 +63,8 @@ std::optional<Options> parse_options(int argc, char** argv) {
   number("--listeners", o.listeners);
   number("--notifies", o.notifies);
   number("--timeout-seconds", o.timeout_seconds);
-  if (o.port <= 0 || o.user.empty() || o.dbname.empty() || o.listeners < 1 || o.notifies < 1) return std::nullopt;
+  if (o.port <= 0 || o.user.empty() || o.dbname.empty() || o.listeners < 1 || o.notifies < 1)
+    return std::nullopt;
   return o;
 }
 
@@ -75,8 +76,8 @@ using Connection = std::unique_ptr<PGconn, PgDeleter>;
 std::optional<Connection> open_session(const Options& o, std::string& error) {
   const std::string port = std::to_string(o.port);
   const char* keys[] = {"host", "port", "user", "password", "dbname", "sslmode", nullptr};
-  const char* values[] = {o.host.c_str(), port.c_str(), o.user.c_str(), o.password.c_str(),
-                          o.dbname.c_str(), "disable", nullptr};
+  const char* values[] = {o.host.c_str(),   port.c_str(), o.user.c_str(), o.password.c_str(),
+                          o.dbname.c_str(), "disable",    nullptr};
   Connection c(PQconnectdbParams(keys, values, 0));
   if (PQstatus(c.get()) != CONNECTION_OK) {
     error = PQerrorMessage(c.get());
@@ -144,7 +145,8 @@ int main(int argc, char** argv) {
   }
 
   std::vector<pollfd> fds(listeners.size());
-  for (std::size_t i = 0; i < listeners.size(); ++i) fds[i] = {PQsocket(listeners[i].get()), POLLIN, 0};
+  for (std::size_t i = 0; i < listeners.size(); ++i)
+    fds[i] = {PQsocket(listeners[i].get()), POLLIN, 0};
   std::vector<double> each_us;
   std::vector<double> last_us;
   // received[k] = the next sequence number listener k expects.
@@ -154,7 +156,8 @@ int main(int argc, char** argv) {
   long out_of_order = 0;
   for (int seq = 0; seq < o.notifies; ++seq) {
     const auto sent = Clock::now();
-    if (!run_command(notifier->get(), "NOTIFY " + o.channel + ", '" + std::to_string(seq) + "'", error)) {
+    if (!run_command(notifier->get(), "NOTIFY " + o.channel + ", '" + std::to_string(seq) + "'",
+                     error)) {
       out["ok"] = false;
       out["error"] = "notify: " + error;
       std::puts(out.dump().c_str());

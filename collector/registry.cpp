@@ -96,8 +96,7 @@ Result<Registration> parse_registration(const json& body) {
     if (r.config.dump().size() > 16384) return bad("config is larger than 16 KiB");
   }
   if (auto i = body.find("collection_interval_minutes"); i != body.end() && !i->is_null()) {
-    if (!is_count(*i) || i->get<std::uint64_t>() == 0 ||
-        i->get<std::uint64_t>() > 7 * 24 * 60)
+    if (!is_count(*i) || i->get<std::uint64_t>() == 0 || i->get<std::uint64_t>() > 7 * 24 * 60)
       return bad("collection_interval_minutes must be an integer from 1 to 10080");
     r.collection_interval_minutes = i->get<std::uint32_t>();
   }

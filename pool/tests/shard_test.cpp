@@ -225,9 +225,15 @@ TEST_F(ShardTest, BusyWorkersAtTheirDueKeepTheirConnections) {
   }
   ASSERT_EQ(budget->in_use(), 4u);
   int peer = 0, local = 0;
-  s2->wait(now, [&](Grant) { ++peer; });
-  s1->wait(now + std::chrono::milliseconds(5),
-           [&](Grant g) { local += g.kind == Grant::Kind::server; });
+  std::vector<std::unique_ptr<ServerHandle>> granted;  // as a driver would hold them
+  s2->wait(now, [&](Grant g) {
+    ++peer;
+    granted.push_back(std::move(g.server));
+  });
+  s1->wait(now + std::chrono::milliseconds(5), [&](Grant g) {
+    local += g.kind == Grant::Kind::server;
+    granted.push_back(std::move(g.server));
+  });
   w1.run();
   w2.run();
   EXPECT_FALSE(budget->anyone_starving());

@@ -75,9 +75,8 @@ TEST(ProfileConfig, CrossDatabaseRule) {
   s.database = "exo_cluster";
   EXPECT_TRUE(gate.check(s, "SELECT * FROM exo_cluster.t").allowed);
   EXPECT_EQ(gate.check(s, "SELECT * FROM other.t").rule, "cross_database");
-  // USE of another database (tenant listeners, docs/tenants.md).
-  EXPECT_EQ(gate.check(s, "USE other").rule, "cross_database");
-  EXPECT_EQ(gate.check(s, "USE `other`").rule, "cross_database");
+  // exo_ai does not allow USE at all: the kind rule answers first.
+  EXPECT_FALSE(gate.check(s, "USE other").allowed);
   EXPECT_NE(gate.check(s, "USE exo_cluster").rule, "cross_database");
 }
 
@@ -100,7 +99,10 @@ TEST(ProfileConfig, TenantIsolatedProfile) {
   EXPECT_TRUE(gate.check(s, "CREATE TABLE t (id int)").allowed);
   EXPECT_TRUE(gate.check(s, "SELECT * FROM tenant_a_db.t").allowed);
   EXPECT_EQ(gate.check(s, "SELECT * FROM tenant_b_db.t").rule, "cross_database");
+  // USE of another database (tenant listeners, docs/tenants.md).
   EXPECT_EQ(gate.check(s, "USE tenant_b_db").rule, "cross_database");
+  EXPECT_EQ(gate.check(s, "USE `tenant_b_db`").rule, "cross_database");
+  EXPECT_TRUE(gate.check(s, "USE tenant_a_db").allowed);
   s.protocol = sw::Protocol::postgres;
   EXPECT_FALSE(gate.check(s, "SELECT dblink_connect('dbname=tenant_b_db')").allowed);
   EXPECT_FALSE(gate.check(s, "SELECT * FROM dblink('dbname=x', 'select 1') AS t(a int)").allowed);
