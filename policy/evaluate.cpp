@@ -113,7 +113,11 @@ Verdict check_statement(const Profile& p, const Statement& st, const RequestFact
     if (!p.allow_cross_database) {
       std::string_view db =
           f.dialect == Dialect::mysql ? std::string_view(t.schema) : std::string_view(t.catalog);
-      if (!db.empty() && !iequals(db, f.database))
+      // MySQL's information_schema is the server's catalog as this user may
+      // see it (filtered by the backend's grants), not another database:
+      // clients and tools introspect through it.
+      bool catalog = f.dialect == Dialect::mysql && iequals(db, "information_schema");
+      if (!db.empty() && !catalog && !iequals(db, f.database))
         return deny("cross_database",
                     fmt::format("sqlwarden: table {} is in another database; profile '{}' "
                                 "allows only the current one",

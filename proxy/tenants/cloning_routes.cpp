@@ -108,15 +108,18 @@ void add_cloning_routes(admin::Router& router, TenantManager* manager) {
                                                  "token \"" + req.principal.name +
                                                      "\" is scoped to tenant \"" +
                                                      req.principal.tenant + "\"");
+               // The work captures by reference what lives in this frame: a
+               // closure owning strings, handed through co_spawn, was freed
+               // wrongly (ASan bad-free with g++ 12 under concurrent creates).
                CreateRequest c = std::move(*parsed);
-               auto made = co_await admin::run_on(cloning_pool(), [&m, c] { return m.create(c); });
+               auto made = co_await admin::run_on(cloning_pool(), [&m, &c] { return m.create(c); });
                co_return answer(made, created_json, 201);
              });
   router.add("GET", "/api/v1/cloning/verify/{tenant}", AdminRole::admin,
              [&m](Request& req) -> net::awaitable<Response> {
                std::string id = req.params["tenant"];
                auto report =
-                   co_await admin::run_on(cloning_pool(), [&m, id] { return m.verify(id); });
+                   co_await admin::run_on(cloning_pool(), [&m, &id] { return m.verify(id); });
                co_return answer(report, verify_json);
              });
   router.add_sync("GET", "/api/v1/cloning/list", AdminRole::admin, [&m](Request& req) {
@@ -136,8 +139,9 @@ void add_cloning_routes(admin::Router& router, TenantManager* manager) {
     router.add("POST", path, AdminRole::admin,
                [&m, start = start](Request& req) -> net::awaitable<Response> {
                  std::string id = req.params["tenant"];
-                 auto done = co_await admin::run_on(cloning_pool(), [&m, id, start] {
-                   return start ? m.start_tenant(id) : m.stop_tenant(id);
+                 bool starting = start;
+                 auto done = co_await admin::run_on(cloning_pool(), [&m, &id, &starting] {
+                   return starting ? m.start_tenant(id) : m.stop_tenant(id);
                  });
                  co_return answer(done, [&m](const TenantRecord& r) {
                    return json{{"success", true}, {"clone", clone_json(r, m.serving(r.id))}};
@@ -147,8 +151,8 @@ void add_cloning_routes(admin::Router& router, TenantManager* manager) {
              [&m](Request& req) -> net::awaitable<Response> {
                std::string id = req.params["tenant"];
                bool force = flag(req, "force");
-               auto done = co_await admin::run_on(cloning_pool(),
-                                                  [&m, id, force] { return m.remove(id, force); });
+               auto done = co_await admin::run_on(
+                   cloning_pool(), [&m, &id, &force] { return m.remove(id, force); });
                co_return answer(done, [](const TenantRecord& r) {
                  return json{{"success", true},
                              {"message", "tenant " + r.id + " removed; port " +

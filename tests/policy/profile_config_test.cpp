@@ -103,6 +103,9 @@ TEST(ProfileConfig, TenantIsolatedProfile) {
   EXPECT_EQ(gate.check(s, "USE tenant_b_db").rule, "cross_database");
   EXPECT_EQ(gate.check(s, "USE `tenant_b_db`").rule, "cross_database");
   EXPECT_TRUE(gate.check(s, "USE tenant_a_db").allowed);
+  // The server's own catalog, filtered by the backend's grants, stays open.
+  EXPECT_TRUE(gate.check(s, "SELECT COUNT(*) FROM information_schema.TRIGGERS").allowed);
+  EXPECT_EQ(gate.check(s, "SELECT * FROM performance_schema.threads").rule, "cross_database");
   s.protocol = sw::Protocol::postgres;
   EXPECT_FALSE(gate.check(s, "SELECT dblink_connect('dbname=tenant_b_db')").allowed);
   EXPECT_FALSE(gate.check(s, "SELECT * FROM dblink('dbname=x', 'select 1') AS t(a int)").allowed);
