@@ -391,15 +391,13 @@ TEST(Collector, BackendOutageLosesAndDuplicatesNothingThenOffline) {
 
   // Heartbeats stop (clean SIGTERM): ONLINE until the window passes, then OFFLINE.
   ASSERT_EQ(agent.terminate(), 0);
-  auto stopped = std::chrono::steady_clock::now();
   EXPECT_NE(agent.log().find("stopping"), std::string::npos);
   EXPECT_EQ(collector_view(port, reg.id)["status"], "ONLINE");
   ASSERT_TRUE(eventually([&] { return collector_view(port, reg.id)["status"] == "OFFLINE"; },
                          std::chrono::seconds(kOfflineAfterSeconds + 3)));
-  // The window runs from the last heartbeat, which came up to one heartbeat
-  // interval (0.3 s) before the stop; the status is read every 0.1 s or so.
-  EXPECT_GE(std::chrono::steady_clock::now() - stopped,
-            std::chrono::seconds(kOfflineAfterSeconds) - 1000ms);
+  // OFFLINE counts from the last heartbeat the server received, which on a
+  // loaded machine may be well before the stop: only the order is asserted
+  // (ONLINE right after the stop, above; OFFLINE once the window passed).
   EXPECT_EQ(agent.log().find(reg.key), std::string::npos);
   EXPECT_EQ(agent.log().find(kMonitorPassword), std::string::npos);
 }
