@@ -179,13 +179,14 @@ def goal_lines(data):
     sw = "sqlwarden transaction"
     selects = sorted({t for (t, _) in pg if t.startswith("select ")})
 
-    def vs(table, a_name, b_names, tests):
+    def vs(table, a_name, b_names, tests, best=max):
+        """(a / b, test, a, b) per test, b the best of b_names (max for TPS, min for CPU)."""
         pairs = []
         for test in tests:
             a = table.get((test, a_name))
             bs = [table[(test, b)] for b in b_names if (test, b) in table]
             if a and bs:
-                b = max(bs)
+                b = best(bs)
                 pairs.append((a / b, test, a, b))
         return pairs
 
@@ -194,15 +195,8 @@ def goal_lines(data):
     out.append(_ratio_goal(f"pgbench -S TPS, {sw} vs HAProxy TCP", vs(pg, sw, ["haproxy tcp"], selects), 1.15))
     my_tests = sorted({t for (t, _) in my})
     out.append(_ratio_goal(f"sysbench TPS, {sw} vs HAProxy TCP", vs(my, sw, ["haproxy tcp"], my_tests), 1.15))
-    cpu_pairs = []
-    for test in selects:
-        a = pg_cpu.get((test, sw))
-        bs = [pg_cpu[(test, b)] for b in pgb if (test, b) in pg_cpu]
-        if a and bs:
-            b = min(bs)
-            cpu_pairs.append((a / b, test, a, b))
-    out.append(_ratio_goal(f"proxy CPU µs per query (pgbench -S), {sw} vs PgBouncer's lower", cpu_pairs, 0.8,
-                           lower_is_better=True))
+    out.append(_ratio_goal(f"proxy CPU µs per query (pgbench -S), {sw} vs PgBouncer's lower",
+                           vs(pg_cpu, sw, pgb, selects, best=min), 0.8, lower_is_better=True))
     for pr in data.get("profile", []):
         calls = pr.get("per_query", {}).get("raw_syscalls:sys_enter")
         if calls is not None and pr.get("target", "").startswith("sqlwarden"):
