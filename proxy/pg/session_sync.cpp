@@ -104,15 +104,17 @@ ProbeResult parse_probe(const std::vector<std::vector<std::optional<std::string>
 bool may_change_session(std::string_view kind, std::string_view sql) {
   static constexpr std::string_view kPlain[] = {"select", "insert",  "update", "delete",
                                                 "show",   "explain", "txn",    "copy"};
+  const bool plain = std::find(std::begin(kPlain), std::end(kPlain), kind) != std::end(kPlain);
+  if (!plain && kind != "notify") return true;
   std::string text = lower(sql);
-  if (std::find(std::begin(kPlain), std::end(kPlain), kind) == std::end(kPlain)) {
+  if (!plain) {
     // NOTIFY only queues a notification; LISTEN and UNLISTEN (the same
     // kind) change what the session listens to. Sparing NOTIFY the probe
     // matters: the probe is a server round trip of several milliseconds that
     // the sender would wait for before its ReadyForQuery.
     std::size_t start = text.find_first_not_of(" \t\r\n");
     bool notify =
-        kind == "notify" && start != std::string::npos && text.compare(start, 6, "notify") == 0 &&
+        start != std::string::npos && text.compare(start, 6, "notify") == 0 &&
         (text.size() == start + 6 ||
          (!std::isalnum(static_cast<unsigned char>(text[start + 6])) && text[start + 6] != '_'));
     if (!notify) return true;
