@@ -7,7 +7,7 @@ bool ChannelTable::subscribe(SubscriberId s, const std::string& channel) {
     by_subscriber_[s].insert(channel);
     ++subscriptions_;
   }
-  return !listened_.count(channel);
+  return !listened_.count(channel) || leaving_.count(channel);
 }
 
 void ChannelTable::unsubscribe(SubscriberId s, const std::string& channel) {
@@ -49,7 +49,15 @@ ChannelTable::Plan ChannelTable::plan() const {
   return p;
 }
 
+ChannelTable::Plan ChannelTable::take_plan() {
+  Plan p = plan();
+  leaving_.clear();
+  leaving_.insert(p.unlisten.begin(), p.unlisten.end());
+  return p;
+}
+
 void ChannelTable::confirm(const Plan& plan) {
+  leaving_.clear();
   for (const auto& c : plan.listen) listened_.insert(c);
   for (const auto& c : plan.unlisten) listened_.erase(c);
 }
@@ -60,6 +68,7 @@ bool ChannelTable::listened(const std::string& channel) const {
 
 void ChannelTable::lost() {
   listened_.clear();
+  leaving_.clear();
 }
 
 ListenRegistry& ListenRegistry::instance() {

@@ -29,9 +29,10 @@ using SubscriberId = std::uint64_t;
 
 class ChannelTable {
  public:
-  // True when the channel is not (yet) confirmed as listened on the server:
-  // the caller must wait for confirm() before telling its client LISTEN is
-  // done, or notifications sent in between would be lost.
+  // True when the channel is not (yet) confirmed as listened on the server,
+  // or an UNLISTEN of it is on its way there (take_plan() handed it out):
+  // the caller must wait for confirm() and the LISTEN after it before telling
+  // its client LISTEN is done, or notifications sent in between would be lost.
   bool subscribe(SubscriberId s, const std::string& channel);
   void unsubscribe(SubscriberId s, const std::string& channel);
   void unsubscribe_all(SubscriberId s);
@@ -48,9 +49,15 @@ class ChannelTable {
     bool empty() const noexcept { return listen.empty() && unlisten.empty(); }
   };
   Plan plan() const;
+  // plan(), for sending: its UNLISTENs count as done for subscribe() until
+  // confirm(), abandon() or lost(), so a client that LISTENs again meanwhile
+  // waits for the LISTEN that follows.
+  Plan take_plan();
   // The server carried out `plan` (as returned by plan(); subscriptions may
   // have changed meanwhile, which the next plan() picks up).
   void confirm(const Plan& plan);
+  // The server refused the plan taken last: it changed nothing.
+  void abandon() { leaving_.clear(); }
   // Whether `channel` is listened on the server right now.
   bool listened(const std::string& channel) const;
   // The listening connection died: the server listens on nothing.
@@ -69,6 +76,7 @@ class ChannelTable {
   std::map<std::string, std::set<SubscriberId>, std::less<>> subs_;
   std::map<SubscriberId, std::set<std::string>> by_subscriber_;
   std::set<std::string, std::less<>> listened_;
+  std::set<std::string, std::less<>> leaving_;  // UNLISTEN sent, not yet confirmed
   std::size_t subscriptions_ = 0;
 };
 

@@ -74,6 +74,38 @@ TEST(ChannelTable, PlanTakenBeforeAChangeIsConfirmedAsSent) {
   EXPECT_EQ(t.plan().listen, Names{"b"});
 }
 
+// Regression (CI, stop 22): UNLISTEN * then LISTEN again while the UNLISTEN
+// was already on its way to the server answered the client at once; the
+// server then stopped listening and a NOTIFY sent before the next LISTEN
+// was lost.
+TEST(ChannelTable, ResubscribeWhileUnlistenIsInFlightWaits) {
+  ChannelTable t;
+  t.subscribe(1, "a");
+  t.confirm(t.take_plan());
+  t.unsubscribe(1, "a");
+  auto p = t.take_plan();
+  ASSERT_EQ(p.unlisten, Names{"a"});
+  EXPECT_TRUE(t.subscribe(1, "a"));  // must wait: the server is about to UNLISTEN
+  t.confirm(p);
+  EXPECT_FALSE(t.listened("a"));
+  EXPECT_EQ(t.plan().listen, Names{"a"});
+  t.confirm(t.take_plan());
+  EXPECT_FALSE(t.subscribe(2, "a"));
+}
+
+TEST(ChannelTable, AbandonedPlanLeavesTheChannelListened) {
+  ChannelTable t;
+  t.subscribe(1, "a");
+  t.confirm(t.take_plan());
+  t.unsubscribe(1, "a");
+  t.take_plan();
+  EXPECT_TRUE(t.subscribe(1, "a"));
+  t.abandon();  // the server refused the UNLISTEN: it still listens
+  EXPECT_TRUE(t.listened("a"));
+  EXPECT_TRUE(t.plan().empty());
+  EXPECT_FALSE(t.subscribe(2, "a"));
+}
+
 TEST(ChannelTable, LostConnectionListensEverythingAgain) {
   ChannelTable t;
   t.subscribe(1, "a");

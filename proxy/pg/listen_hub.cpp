@@ -268,7 +268,7 @@ net::awaitable<void> ListenHub::run() {
     bool idle;
     {
       std::lock_guard lock(mu_);
-      plan = table_.plan();
+      plan = table_.take_plan();
       idle = table_.idle() || (conn == nullptr && table_.channel_count() == 0);
       if (idle && !conn) {
         running_ = false;
@@ -356,6 +356,10 @@ net::awaitable<void> ListenHub::run() {
       // LISTEN itself failed (e.g. the server ran out of memory): the
       // clients waiting for those channels are told, the table keeps them.
       spdlog::warn("pg listen {}: {}", name, cmd_error_);
+      {
+        std::lock_guard lock(mu_);
+        table_.abandon();
+      }
       finish_waiters("sqlwarden: LISTEN failed on the listening connection of pool \"" + name +
                      "\": " + cmd_error_);
       timer.expires_after(backoff);
