@@ -7,14 +7,13 @@ namespace sw::audit {
 void DigestTable::add(const AuditRecord& r, std::uint64_t calls) {
   if (r.event != Event::statement || calls == 0) return;
   std::lock_guard lock(mu_);
-  DigestKey key{r.tenant, r.user, r.database, r.fingerprint};
-  auto it = entries_.find(key);
+  auto it = entries_.find(DigestKeyLess::View{r.tenant, r.user, r.database, r.fingerprint});
   if (it == entries_.end()) {
     if (entries_.size() >= max_) {
       ++overflow_;
       return;
     }
-    it = entries_.emplace(std::move(key), Entry{}).first;
+    it = entries_.emplace(DigestKey{r.tenant, r.user, r.database, r.fingerprint}, Entry{}).first;
     it->second.kind = r.kind;
     it->second.normalized = r.normalized;
     it->second.first_seen = r.time;

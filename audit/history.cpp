@@ -4,12 +4,14 @@
 
 namespace sw::audit {
 
-void HistoryRing::add(const AuditRecord& r) {
+void HistoryRing::add(AuditRecord&& r) {
   if (capacity_ == 0) return;
   std::lock_guard lock(mu_);
-  auto& ring = by_tenant_[r.tenant];
+  auto it = by_tenant_.find(r.tenant);
+  if (it == by_tenant_.end()) it = by_tenant_.emplace(r.tenant, std::deque<AuditRecord>()).first;
+  auto& ring = it->second;
   if (ring.size() >= capacity_) ring.pop_front();
-  ring.push_back(r);
+  ring.push_back(std::move(r));
 }
 
 std::vector<AuditRecord> HistoryRing::query(const HistoryQuery& q) const {

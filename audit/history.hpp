@@ -22,7 +22,7 @@ struct HistoryQuery {
 class HistoryRing {
  public:
   explicit HistoryRing(std::size_t per_tenant) : capacity_(per_tenant) {}
-  void add(const AuditRecord& r);
+  void add(AuditRecord&& r);  // taken: the writer is done with it
   // Oldest first (by seq).
   std::vector<AuditRecord> query(const HistoryQuery& q) const;
 

@@ -219,7 +219,6 @@ void AuditTrail::process(AuditRecord& r) {
   std::string_view line(lines_.data() + line_start, lines_.size() - line_start);
   if (syslog_) syslog_->write(line.substr(0, line.size() - 1), r.failed());
   if (db_) db_->push(to_query_log_row(r));
-  history_.add(r);
   digests_.add(r);
   std::uint64_t threshold_us = std::uint64_t{slow_threshold_ms(r.tenant)} * 1000;
   if (r.event == Event::statement && r.duration_us >= threshold_us) {
@@ -230,6 +229,7 @@ void AuditTrail::process(AuditRecord& r) {
     }
   }
   if (!file_) lines_.resize(line_start);  // formatted only for syslog
+  history_.add(std::move(r));
 }
 
 std::size_t AuditTrail::drain_once() {

@@ -4,6 +4,7 @@
 
 #include <cstring>
 
+#include "parsers/in_list.hpp"
 #include "parsers/normalizer_loop.hpp"
 #include "parsers/pg_lexer.hpp"
 
@@ -17,8 +18,15 @@ std::string render(Lexer& lexer, std::string_view sql) {
   Token t;
   TokenKind prev = TokenKind::semicolon;
   std::string_view prev_text;
+  detail::InListTracker in_list;
+  std::size_t list_start = 0;
   while (lexer.next(t)) {
     std::string_view text = t.text(sql);
+    auto list_step = in_list.next(t.kind, text);
+    if (list_step == detail::InListTracker::Step::closed) {
+      out.resize(list_start);  // as the key: one marker for the whole list
+      out.append("...");
+    }
     bool glue = out.empty() || prev_text == "(" || prev_text == "." || text == ")" || text == "," ||
                 text == "." || text == ";" || prev == TokenKind::exec_begin ||
                 (text == "(" && (prev == TokenKind::word || prev == TokenKind::quoted_ident));
@@ -36,6 +44,7 @@ std::string render(Lexer& lexer, std::string_view sql) {
       default:
         out.append(text);
     }
+    if (list_step == detail::InListTracker::Step::opened) list_start = out.size();
     prev = t.kind;
     prev_text = text;
   }

@@ -7,6 +7,7 @@
 #include <cstring>
 #include <string_view>
 
+#include "parsers/in_list.hpp"
 #include "parsers/normalizer.hpp"
 #include "parsers/token.hpp"
 
@@ -53,13 +54,6 @@ inline void put_token(KeyBuffer& out, char tag, std::string_view text, bool lowe
   out.commit(static_cast<std::size_t>(p - start) + n);
 }
 
-inline bool is_literal(TokenKind k) {
-  return k == TokenKind::string || k == TokenKind::number || k == TokenKind::param;
-}
-
-// State for collapsing "IN (lit, lit, …)" into one marker.
-enum class InList { none, saw_in, open, item, comma };
-
 template <class Lexer>
 NormalizeResult run(Lexer& lexer, std::string_view sql, KeyBuffer& out) {
   NormalizeResult r;
@@ -67,7 +61,7 @@ NormalizeResult run(Lexer& lexer, std::string_view sql, KeyBuffer& out) {
   Token t;
   bool segment_has_tokens = false;
   std::uint32_t semicolons = 0;
-  InList in_state = InList::none;
+  InListTracker in_list;
   std::size_t list_start = 0;
   // MariaDB's split (see NormalizeResult::server_statements).
   std::size_t last_significant = sql.size();
@@ -95,28 +89,21 @@ NormalizeResult run(Lexer& lexer, std::string_view sql, KeyBuffer& out) {
         }
       }
       segment_has_tokens = false;
-      in_state = InList::none;
+      in_list.reset();
       continue;
     }
     segment_has_tokens = true;
     r.has_content = true;
-    // IN-list tracking.
-    if (t.kind == TokenKind::word && text.size() == 2 && ascii_lower(text[0]) == 'i' &&
-        ascii_lower(text[1]) == 'n') {
-      in_state = InList::saw_in;
-    } else if (in_state == InList::saw_in && t.kind == TokenKind::punct && text == "(") {
-      in_state = InList::open;
-      list_start = out.size() + 3;  // after the '(' token bytes: tag, len, '('
-    } else if ((in_state == InList::open || in_state == InList::comma) && is_literal(t.kind)) {
-      in_state = InList::item;
-    } else if (in_state == InList::item && t.kind == TokenKind::punct && text == ",") {
-      in_state = InList::comma;
-    } else if (in_state == InList::item && t.kind == TokenKind::punct && text == ")") {
-      out.truncate(list_start);
-      out.push_back(kInList);
-      in_state = InList::none;
-    } else {
-      in_state = InList::none;
+    switch (in_list.next(t.kind, text)) {
+      case InListTracker::Step::opened:
+        list_start = out.size() + 3;  // after the '(' token bytes: tag, len, '('
+        break;
+      case InListTracker::Step::closed:
+        out.truncate(list_start);
+        out.push_back(kInList);
+        break;
+      case InListTracker::Step::none:
+        break;
     }
     switch (t.kind) {
       case TokenKind::word:

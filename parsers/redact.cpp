@@ -35,6 +35,21 @@ bool connection_string_secret(std::string_view literal) noexcept {
          icontains(literal, "passwd");
 }
 
+// Whether any credential mark occurs anywhere in `sql`, literals and
+// comments included: without one, `secrets` mode has nothing to mask and
+// the text is kept as sent without lexing it (the audit hot path).
+bool may_hold_secret(std::string_view sql) noexcept {
+  static constexpr std::string_view kMarks[] = {
+      "password", "passwd", "identified", "secret", "crypt", "pgp_", "hmac", "auth_key", "pwd="};
+  for (std::size_t i = 0; i < sql.size(); ++i) {
+    char c = static_cast<char>(ascii_lower(static_cast<unsigned char>(sql[i])));
+    if (c != 'p' && c != 'i' && c != 's' && c != 'c' && c != 'h' && c != 'a') continue;
+    for (auto m : kMarks)
+      if (m.front() == c && icontains(sql.substr(i, m.size()), m)) return true;
+  }
+  return false;
+}
+
 bool is_literal(TokenKind k) noexcept {
   return k == TokenKind::string || k == TokenKind::number;
 }
@@ -124,6 +139,7 @@ Redacted run(Lexer& lexer, Dialect dialect, std::string_view sql, RedactMode mod
 
 Redacted redact_sql(Dialect dialect, MysqlLexOptions mysql_options, std::string_view sql,
                     RedactMode mode) {
+  if (mode == RedactMode::secrets && !may_hold_secret(sql)) return {std::string(sql), false};
   if (dialect == Dialect::postgres) {
     PgLexer lexer(sql);
     return run(lexer, dialect, sql, mode);

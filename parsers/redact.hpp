@@ -8,7 +8,9 @@
 //     functions …) is replaced, and so is any string that looks like a
 //     connection string with a password (dblink, CREATE SUBSCRIPTION);
 //   - `literals`: every string and number literal becomes `?` as well.
-// Text the lexer cannot finish (an unterminated quote) is cut at that point.
+// Text the lexer cannot finish (an unterminated quote) is cut at that point,
+// except in `secrets` mode when no credential mark occurs anywhere in it
+// (then it is kept as sent: there is nothing to mask).
 #include <string>
 #include <string_view>
 

@@ -29,17 +29,31 @@ audit::AuditRecord AuditPort::record(const SessionFacts& facts, audit::Event eve
 
 void AuditPort::describe(audit::AuditRecord& r, parsers::Dialect dialect,
                          parsers::MysqlLexOptions lex, std::string_view sql,
-                         parsers::StatementKind kind, std::uint64_t fingerprint) const {
+                         parsers::StatementKind kind, std::uint64_t fingerprint) {
   r.kind = parsers::statement_kind_name(kind);
   r.fingerprint = fingerprint;
-  r.normalized = parsers::normalized_text(dialect, lex, sql);
+  // Fingerprint 0: the gate did not lex the statement (denied before it).
+  if (const std::string* hit = fingerprint ? normalized_.find(fingerprint, dialect) : nullptr) {
+    r.normalized = *hit;
+  } else {
+    r.normalized = parsers::normalized_text(dialect, lex, sql);
+    if (fingerprint) normalized_.put(fingerprint, dialect, r.normalized);
+  }
   switch (trail_.config().text) {
     case AuditTextMode::full:
       r.text = parsers::redact_sql(dialect, lex, sql, parsers::RedactMode::secrets).text;
       break;
-    case AuditTextMode::redacted:
-      r.text = parsers::redact_sql(dialect, lex, sql, parsers::RedactMode::literals).text;
+    case AuditTextMode::redacted: {
+      unsigned context = (dialect == parsers::Dialect::mysql ? 1u : 0u) |
+                         (lex.no_backslash_escapes ? 2u : 0u) | (lex.ansi_quotes ? 4u : 0u);
+      if (const std::string* hit = redacted_.find(sql, context)) {
+        r.text = *hit;
+      } else {
+        r.text = parsers::redact_sql(dialect, lex, sql, parsers::RedactMode::literals).text;
+        redacted_.put(sql, context, r.text);
+      }
       break;
+    }
     case AuditTextMode::none:
       break;
   }

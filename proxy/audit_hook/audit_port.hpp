@@ -15,6 +15,7 @@
 #include "audit/trail.hpp"
 #include "parsers/mysql_lexer.hpp"
 #include "parsers/statement.hpp"
+#include "proxy/audit_hook/text_cache.hpp"
 #include "proxy/audit_hook/wakeups.hpp"
 #include "proxy/net/asio.hpp"
 
@@ -55,7 +56,7 @@ class AuditPort {
   // Kind, fingerprint, normalised text and text (per the text mode;
   // credentials are always masked) of `sql`.
   void describe(audit::AuditRecord& r, parsers::Dialect dialect, parsers::MysqlLexOptions lex,
-                std::string_view sql, parsers::StatementKind kind, std::uint64_t fingerprint) const;
+                std::string_view sql, parsers::StatementKind kind, std::uint64_t fingerprint);
 
   audit::Ticket submit(audit::AuditRecord&& r) { return trail_.submit(producer_, std::move(r)); }
   // Group commit: true while `t` is not yet on disk.
@@ -70,6 +71,9 @@ class AuditPort {
   audit::AuditTrail& trail_;
   std::uint32_t producer_;
   std::shared_ptr<Wakeups> wakeups_;
+  // This worker's sessions only.
+  NormalizedCache normalized_;
+  RedactedCache redacted_;
 };
 
 }  // namespace sw::audit_hook

@@ -34,6 +34,33 @@ TEST(CacheKey, LiteralsCollapse) {
             key(Dialect::postgres, "SELECT 'a', 'b', $2"));
 }
 
+// The audit trail caches the normalised text by fingerprint (the key's
+// hash): requests with one key must render one text.
+TEST(CacheKey, OneKeyOneNormalisedText) {
+  const std::pair<const char*, const char*> same[] = {
+      {"SELECT * FROM t WHERE a = 'x' AND b = 1", "select  *\nfrom T where A = 'y' and B = 2"},
+      {"SELECT 1 FROM t WHERE id IN (1,2,3)", "SELECT 1 FROM t WHERE id in ( 4 )"},
+      {"SELECT 1 FROM t WHERE id IN (1, 2) AND x IN ('a')",
+       "SELECT 1 FROM t WHERE id IN (3) AND x IN ('b', 'c')"},
+      {"SELECT 1 -- c\n FROM /* x */ t", "SELECT 1 FROM t"},
+  };
+  for (auto d : {Dialect::postgres, Dialect::mysql})
+    for (const auto& [a, b] : same) {
+      ASSERT_EQ(key(d, a), key(d, b)) << a;
+      EXPECT_EQ(sw::parsers::normalized_text(d, {}, a), sw::parsers::normalized_text(d, {}, b))
+          << a;
+    }
+  EXPECT_EQ(
+      sw::parsers::normalized_text(Dialect::postgres, {}, "SELECT 1 FROM t WHERE id IN (1,2,3)"),
+      "select ? from t where id in(...)");
+  EXPECT_EQ(sw::parsers::normalized_text(Dialect::postgres, {}, "SELECT 1 WHERE id IN ($1, $2)"),
+            sw::parsers::normalized_text(Dialect::postgres, {}, "SELECT 1 WHERE id IN ($1)"));
+  // Not a list of literals: kept as written.
+  EXPECT_EQ(
+      sw::parsers::normalized_text(Dialect::postgres, {}, "SELECT 1 FROM t WHERE id IN (a, 2)"),
+      "select ? from t where id in(a, ?)");
+}
+
 TEST(CacheKey, NamesOperatorsAndStructureStay) {
   for (auto d : {Dialect::postgres, Dialect::mysql}) {
     EXPECT_NE(key(d, "SELECT pg_sleep(1)"), key(d, "SELECT 1"));

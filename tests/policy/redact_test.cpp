@@ -28,6 +28,18 @@ TEST(Redact, OrdinaryStatementsKeptVerbatimInSecretsMode) {
   }
 }
 
+// Secrets mode keeps text without any credential mark as sent, without
+// lexing it (the audit hot path); a mark anywhere, in any case, inside a
+// literal or a comment, still sends the text through the redactor.
+TEST(Redact, SecretsModeFastPathOnlyWithoutAnyMark) {
+  for (auto d : {Dialect::postgres, Dialect::mysql}) {
+    EXPECT_EQ(secrets(d, "SELECT 'unterminated"), "SELECT 'unterminated");
+    EXPECT_EQ(secrets(d, "ALTER USER x PaSsWoRd 'p4ss'").find("p4ss"), std::string::npos);
+    EXPECT_EQ(secrets(d, "SELECT f('host=h pwd=p4ss')").find("p4ss"), std::string::npos);
+    EXPECT_EQ(secrets(d, "SELECT f('host=h PASSWORD=p4ss')").find("p4ss"), std::string::npos);
+  }
+}
+
 TEST(Redact, LiteralsModeReplacesEveryLiteral) {
   EXPECT_EQ(literals(Dialect::postgres, "SELECT * FROM t WHERE a = E'x\\'y' AND b = 4.2e1 AND $1"),
             "SELECT * FROM t WHERE a = ? AND b = ? AND $1");
